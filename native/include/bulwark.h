@@ -96,6 +96,8 @@ BW_API int32_t BwTensor_alias(BwTensor t, BwTensor* out);
 BW_API int32_t BwTensor_copy_(BwTensor dst, BwTensor src);
 BW_API int32_t BwTensor_zero_(BwTensor t);
 BW_API int32_t BwTensor_fill_(BwTensor t, double value);
+/* replaces t's data (and so its device/dtype) keeping its identity: how a module moves its parameters */
+BW_API int32_t BwTensor_setData_(BwTensor t, BwTensor data);
 BW_API int32_t BwTensor_toString(BwTensor t, char* buffer, int64_t capacity, int64_t* needed);
 
 /* ---- creation ----------------------------------------------------------------------------- */

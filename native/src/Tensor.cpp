@@ -161,6 +161,10 @@ int32_t BwTensor_fill_(BwTensor t, double value) {
   return Guard([&] { T(t).fill_(value); });
 }
 
+int32_t BwTensor_setData_(BwTensor t, BwTensor data) {
+  return Guard([&] { T(t).set_data(T(data)); });
+}
+
 int32_t BwTensor_toString(BwTensor t, char* buffer, int64_t capacity, int64_t* needed) {
   return Guard([&] {
     BW_CHECK_OUT(needed);

@@ -253,6 +253,13 @@ public sealed partial class Tensor : IDisposable
         return this;
     }
 
+    /// <summary>Replaces this tensor's data (and with it its device and dtype) while keeping its identity.</summary>
+    public Tensor SetData_(Tensor data)
+    {
+        Native.Check(NativeMethods.BwTensor_setData_(Handle, data.Handle));
+        return this;
+    }
+
     public Tensor Normal_(double mean = 0, double std = 1, Generator? generator = null)
     {
         Native.Check(NativeMethods.BwTensor_normal_(Handle, mean, std, Generator.HandleOf(generator)));

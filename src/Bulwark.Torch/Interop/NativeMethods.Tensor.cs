@@ -81,6 +81,9 @@ internal static partial class NativeMethods
     internal static partial int BwTensor_fill_(TensorHandle t, double value);
 
     [LibraryImport(NativeLibraryLoader.LibraryName)]
+    internal static partial int BwTensor_setData_(TensorHandle t, TensorHandle data);
+
+    [LibraryImport(NativeLibraryLoader.LibraryName)]
     internal static unsafe partial int BwTensor_toString(TensorHandle t, byte* buffer, long capacity, out long needed);
 
     [LibraryImport(NativeLibraryLoader.LibraryName)]

@@ -1,0 +1,108 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+using Bulwark.Data;
+using Bulwark.Defenses.Objectives;
+using Bulwark.Defenses.Training;
+using Bulwark.Torch.Models;
+using Spectre.Console;
+
+namespace Bulwark.Cli.Commands;
+
+/// <summary><c>bulwark train</c>: trains a zoo model on a dataset into a run directory.</summary>
+internal static class TrainCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<string>("--model") { Description = $"Architecture: {string.Join(", ", ModelZoo.Names)}", DefaultValueFactory = _ => "lenet5" };
+        var dataset = new Option<string>("--dataset") { Description = "mnist or fashion-mnist", DefaultValueFactory = _ => "mnist" };
+        var epochs = new Option<int>("--epochs") { DefaultValueFactory = _ => 10 };
+        var batchSize = new Option<int>("--batch-size") { DefaultValueFactory = _ => 128 };
+        var optimizer = new Option<string>("--optimizer") { Description = "adam, sgd or rmsprop", DefaultValueFactory = _ => "adam" };
+        var lr = new Option<double>("--lr") { DefaultValueFactory = _ => 1e-3 };
+        var weightDecay = new Option<double>("--weight-decay");
+        var momentum = new Option<double>("--momentum");
+        var nesterov = new Option<bool>("--nesterov");
+        var seed = new Option<ulong>("--seed") { DefaultValueFactory = _ => 0 };
+        var output = new Option<string?>("--out") { Description = "Run directory (default runs/<model>-<dataset>-seed<seed>)" };
+        var validationSplit = new Option<double>("--val-split") { Description = "Fraction held out for validation (e.g. 0.1)" };
+        var plateauFactor = new Option<double?>("--plateau-factor") { Description = "ReduceLROnPlateau factor on validation loss" };
+        var plateauPatience = new Option<int>("--plateau-patience") { DefaultValueFactory = _ => 3 };
+        var earlyStopping = new Option<int?>("--early-stopping") { Description = "Stop after N epochs without validation improvement" };
+        var objective = new Option<string>("--objective") { Description = $"Training objective: {string.Join(", ", Objectives.Names)}", DefaultValueFactory = _ => "ce" };
+        var lambda = new Option<double?>("--lambda") { Description = "Regularizer weight of the objective" };
+        var widths = new Option<string?>("--widths") { Description = "Hidden widths for mlp, e.g. 1200,1200,1200" };
+        var dropout = new Option<double>("--dropout") { Description = "Dropout where the architecture has one (mlp, madry-cnn)" };
+        var limit = new Option<int?>("--train-samples") { Description = "Use only the first N training samples (quick runs)" };
+        var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its last checkpoint" };
+        var dataDir = CommonOptions.DataDir();
+        var threads = CommonOptions.Threads();
+
+        var command = new Command("train", "Train a classifier; writes config, metrics, best weights and checkpoints to a run directory")
+        {
+            model, dataset, epochs, batchSize, optimizer, lr, weightDecay, momentum, nesterov, seed, output, validationSplit,
+            plateauFactor, plateauPatience, earlyStopping, objective, lambda, widths, dropout, limit, resume, dataDir, threads,
+        };
+        command.SetAction(parse =>
+        {
+            CliRunner.ApplyThreads(parse.GetValue(threads));
+            var datasetName = parse.GetValue(dataset)!;
+            var directory = DataDirectory.Resolve(parse.GetValue(dataDir));
+            using var train = DatasetCatalog.Load(datasetName, directory, train: true, limit: parse.GetValue(limit));
+            using var test = DatasetCatalog.Load(datasetName, directory, train: false);
+            var spec = new ModelSpec
+            {
+                Architecture = parse.GetValue(model)!,
+                Channels = (int)train.ImageShape[0],
+                ImageSize = (int)train.ImageShape[1],
+                Classes = train.ClassCount,
+                Widths = parse.GetValue(widths)?.Split(',').Select(int.Parse).ToArray(),
+                Dropout = parse.GetValue(dropout),
+            };
+            var options = new TrainerOptions
+            {
+                Epochs = parse.GetValue(epochs),
+                BatchSize = parse.GetValue(batchSize),
+                Optimizer = parse.GetValue(optimizer)!,
+                LearningRate = parse.GetValue(lr),
+                WeightDecay = parse.GetValue(weightDecay),
+                Momentum = parse.GetValue(momentum),
+                Nesterov = parse.GetValue(nesterov),
+                Seed = parse.GetValue(seed),
+                ValidationSplit = parse.GetValue(validationSplit),
+                PlateauFactor = parse.GetValue(plateauFactor),
+                PlateauPatience = parse.GetValue(plateauPatience),
+                EarlyStoppingPatience = parse.GetValue(earlyStopping),
+            };
+            var runPath = parse.GetValue(output) ?? Path.Combine("runs", $"{spec.Architecture}-{datasetName}-seed{options.Seed}");
+            var trainer = new Trainer(options, Objectives.Create(parse.GetValue(objective)!, parse.GetValue(lambda)));
+            var console = CliRunner.Console;
+            console.MarkupLineInterpolated($"[bold]Training[/] {spec} on {datasetName} ({train.Count} images) — {options} — {trainer.Objective}");
+            var result = ProgressDisplay.Run(console, options.Epochs,
+                progress => trainer.Fit(spec, train, test, new RunDirectory(runPath), parse.GetValue(resume), progress, CliRunner.Cancellation));
+            foreach (var epoch in result.History)
+            {
+                console.WriteLine(
+                    $"epoch {epoch.Epoch + 1,3}: loss {epoch.TrainLoss:F4}  train acc {epoch.TrainAccuracy:P2}" +
+                    (epoch.ValidationAccuracy is { } va ? $"  val loss {epoch.ValidationLoss:F4}  val acc {va:P2}" : "") +
+                    $"  {epoch.SamplesPerSecond:F0} img/s");
+            }
+
+            console.MarkupLineInterpolated($"[green]test accuracy[/] {result.TestAccuracy:P2} after {result.Epochs} epochs ({result.TrainSeconds:F1} s); run in {result.RunDirectory}");
+            if (parse.GetValue(CommonOptions.Json))
+            {
+                CliRunner.WriteJson(new JsonObject
+                {
+                    ["test_accuracy"] = result.TestAccuracy,
+                    ["epochs"] = result.Epochs,
+                    ["best_epoch"] = result.BestEpoch,
+                    ["train_seconds"] = result.TrainSeconds,
+                    ["samples_per_second"] = result.SamplesPerSecond,
+                    ["run_dir"] = result.RunDirectory,
+                });
+            }
+
+            return 0;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,24 @@
+using System.CommandLine;
+
+namespace Bulwark.Cli;
+
+/// <summary>Options shared by every command.</summary>
+internal static class CommonOptions
+{
+    /// <summary>Print one JSON object as the last line of stdout.</summary>
+    public static readonly Option<bool> Json = new("--json")
+    {
+        Description = "Print the result as one JSON object on the last line of stdout",
+        Recursive = true,
+    };
+
+    public static Option<string?> DataDir() => new("--data-dir")
+    {
+        Description = "Data directory (default: $BULWARK_DATA, else ~/.bulwark/data)",
+    };
+
+    public static Option<int?> Threads() => new("--threads")
+    {
+        Description = "libtorch intra-op threads (default: all cores, or $BULWARK_THREADS)",
+    };
+}

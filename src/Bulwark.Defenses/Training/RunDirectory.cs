@@ -1,0 +1,113 @@
+using System.Text.Json;
+using Bulwark.Torch;
+using Bulwark.Torch.Models;
+using Bulwark.Torch.Nn;
+using Bulwark.Torch.Serialization;
+
+namespace Bulwark.Defenses.Training;
+
+/// <summary>
+/// A run's folder: <c>config.json</c>, <c>model.json</c> (the model spec), <c>metrics.jsonl</c>,
+/// <c>best.safetensors</c> (best-validation weights), and the last checkpoint (<c>checkpoint.safetensors</c>,
+/// <c>optimizer.safetensors</c>, <c>checkpoint.json</c>) for resuming. Every write is atomic.
+/// </summary>
+public sealed class RunDirectory
+{
+    public RunDirectory(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        Path = System.IO.Path.GetFullPath(path);
+    }
+
+    public string Path { get; }
+
+    public string ConfigFile => Combine("config.json");
+
+    public string ModelSpecFile => Combine("model.json");
+
+    public string MetricsFile => Combine("metrics.jsonl");
+
+    public string BestWeightsFile => Combine("best.safetensors");
+
+    public string CheckpointWeightsFile => Combine("checkpoint.safetensors");
+
+    public string CheckpointOptimizerFile => Combine("optimizer.safetensors");
+
+    public string CheckpointStateFile => Combine("checkpoint.json");
+
+    public bool HasCheckpoint => File.Exists(CheckpointStateFile);
+
+    public bool HasModel => File.Exists(ModelSpecFile) && File.Exists(BestWeightsFile);
+
+    private string Combine(string name) => System.IO.Path.Combine(Path, name);
+
+    public void Create() => Directory.CreateDirectory(Path);
+
+    public void WriteModelSpec(ModelSpec spec) => AtomicFile.WriteAllText(ModelSpecFile, spec.ToJson());
+
+    public ModelSpec ReadModelSpec()
+    {
+        if (!File.Exists(ModelSpecFile))
+        {
+            throw new FileNotFoundException($"'{Path}' is not a run directory: {ModelSpecFile} is missing", ModelSpecFile);
+        }
+
+        return ModelSpec.FromJson(File.ReadAllText(ModelSpecFile), ModelSpecFile);
+    }
+
+    public void WriteConfig<T>(T config) =>
+        AtomicFile.WriteAllText(ConfigFile, JsonSerializer.Serialize(config, new JsonSerializerOptions { WriteIndented = true }));
+
+    /// <summary>Saves a module's state dict as safetensors, with its spec in the metadata.</summary>
+    public static void SaveWeights(string file, Module model, ModelSpec spec) =>
+        SafeTensors.Save(file, model.StateDict(), new Dictionary<string, string> { ["bulwark.model"] = spec.ToJson() });
+
+    /// <summary>Builds the model from model.json and loads the best weights.</summary>
+    public Sequential LoadBestModel()
+    {
+        var spec = ReadModelSpec();
+        var model = ModelZoo.Create(spec);
+        try
+        {
+            LoadWeights(BestWeightsFile, model);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+
+        return model;
+    }
+
+    public static void LoadWeights(string file, Module model)
+    {
+        var tensors = SafeTensors.Load(file);
+        try
+        {
+            model.LoadStateDict(tensors);
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"{file}: {e.Message}", e);
+        }
+        finally
+        {
+            foreach (var tensor in tensors.Values)
+            {
+                tensor.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Rewrites metrics.jsonl with the given lines (atomic; used after a resume truncates history).</summary>
+    public void WriteMetrics(IEnumerable<EpochMetrics> history) =>
+        AtomicFile.WriteAllText(MetricsFile, string.Concat(history.Select(m => JsonSerializer.Serialize(m) + "\n")));
+
+    public List<EpochMetrics> ReadMetrics() =>
+        File.Exists(MetricsFile)
+            ? File.ReadAllLines(MetricsFile).Where(l => l.Length > 0)
+                .Select(l => JsonSerializer.Deserialize<EpochMetrics>(l) ?? throw new InvalidDataException($"{MetricsFile}: empty line"))
+                .ToList()
+            : [];
+}

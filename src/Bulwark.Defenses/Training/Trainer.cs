@@ -1,0 +1,320 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Bulwark.Data;
+using Bulwark.Defenses.Objectives;
+using Bulwark.Torch;
+using Bulwark.Torch.Models;
+using Bulwark.Torch.Nn;
+using Bulwark.Torch.Optim;
+
+namespace Bulwark.Defenses.Training;
+
+/// <summary>
+/// Trains a model with an objective under the papers' protocol: optional seeded validation split, learning-rate
+/// decay on validation-loss plateaus, early stopping, best-validation weights kept, per-epoch metrics as JSON lines,
+/// a checkpoint after every epoch (model, optimizer, RNG, epoch) so an interrupted run resumes where it stopped.
+/// Deterministic on the CPU for a given seed.
+/// </summary>
+public sealed class Trainer(TrainerOptions options, ITrainingObjective objective)
+{
+    private static readonly JsonSerializerOptions StateJson = new()
+    {
+        WriteIndented = true,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    public TrainerOptions Options { get; } = options ?? throw new ArgumentNullException(nameof(options));
+
+    public ITrainingObjective Objective { get; } = objective ?? throw new ArgumentNullException(nameof(objective));
+
+    /// <summary>
+    /// Trains a new model described by <paramref name="spec"/> on <paramref name="train"/> (a validation part is
+    /// split off when <see cref="TrainerOptions.ValidationSplit"/> &gt; 0), writes the run into
+    /// <paramref name="run"/>, and reports accuracy on <paramref name="test"/> with the best weights.
+    /// With <paramref name="resume"/> an existing checkpoint in the run directory is continued.
+    /// </summary>
+    public TrainingResult Fit(ModelSpec spec, TensorDataset train, TensorDataset? test, RunDirectory run, bool resume = false,
+        IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(run);
+        if (!resume && run.HasCheckpoint)
+        {
+            throw new InvalidOperationException(
+                $"{run.Path} already holds a run; pass --resume to continue it or choose another --out");
+        }
+
+        run.Create();
+        Torch.Torch.ManualSeed(Options.Seed);
+        using var model = ModelZoo.Create(spec);
+        using var optimizer = CreateOptimizer(model);
+        var (trainPart, validationPart) = Options.ValidationSplit > 0
+            ? DatasetSplit.TrainValidation(train, Options.ValidationSplit, Options.Seed)
+            : (train, null);
+        try
+        {
+            return FitCore(spec, model, optimizer, trainPart, validationPart, test, run, resume, progress, cancellation);
+        }
+        finally
+        {
+            if (!ReferenceEquals(trainPart, train))
+            {
+                trainPart.Dispose();
+            }
+
+            validationPart?.Dispose();
+        }
+    }
+
+    private TrainingResult FitCore(ModelSpec spec, Sequential model, Optimizer optimizer, TensorDataset train,
+        TensorDataset? validation, TensorDataset? test, RunDirectory run, bool resume, IProgress<TrainingProgress>? progress,
+        CancellationToken cancellation)
+    {
+        var plateau = Options.PlateauFactor is { } factor && validation is not null
+            ? new ReduceLROnPlateau(optimizer, new ReduceLROnPlateauOptions { Factor = factor, Patience = Options.PlateauPatience })
+            : null;
+        var state = new CheckpointState { Epoch = -1, LearningRate = Options.LearningRate };
+        var history = new List<EpochMetrics>();
+        if (resume && run.HasCheckpoint)
+        {
+            state = RestoreCheckpoint(run, model, optimizer, plateau);
+            history = run.ReadMetrics().Where(m => m.Epoch <= state.Epoch).ToList();
+        }
+        else
+        {
+            run.WriteModelSpec(spec);
+            run.WriteConfig(new { dataset = train.Name, options = Options, objective = Objective.ToString(), model = spec });
+            run.WriteMetrics(history);
+        }
+
+        var loader = new DataLoader(train, Options.BatchSize, shuffle: true, seed: Options.Seed, dropLast: Options.DropLast);
+        var stoppedEarly = false;
+        for (var epoch = state.Epoch + 1; epoch < Options.Epochs && !state.Finished; epoch++)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            var clock = Stopwatch.StartNew();
+            var (trainLoss, trainAccuracy, samples) = TrainEpoch(model, optimizer, loader, epoch, progress, cancellation);
+            var seconds = clock.Elapsed.TotalSeconds;
+            double? validationLoss = null, validationAccuracy = null;
+            if (validation is not null)
+            {
+                (validationLoss, validationAccuracy) = Evaluate(model, validation);
+            }
+
+            // Ties count as improvement, as in the reference trainer ("best < val" is the bad case).
+            var monitored = validationLoss ?? trainLoss;
+            var improved = !double.IsNaN(monitored) && monitored <= state.BestValidationLoss;
+            if (improved)
+            {
+                RunDirectory.SaveWeights(run.BestWeightsFile, model, spec);
+            }
+
+            plateau?.Step(monitored);
+            var bad = improved ? 0 : state.EpochsWithoutImprovement + 1;
+            stoppedEarly = double.IsNaN(trainLoss) || (Options.EarlyStoppingPatience is { } patience && validation is not null && bad >= patience);
+            var metrics = new EpochMetrics
+            {
+                Epoch = epoch,
+                TrainLoss = trainLoss,
+                TrainAccuracy = trainAccuracy,
+                ValidationLoss = validationLoss,
+                ValidationAccuracy = validationAccuracy,
+                LearningRate = optimizer.ParameterGroups[0].LearningRate,
+                Seconds = seconds,
+                SamplesPerSecond = samples / seconds,
+                IsBest = improved,
+            };
+            history.Add(metrics);
+            state = state with
+            {
+                Epoch = epoch,
+                BestValidationLoss = improved ? monitored : state.BestValidationLoss,
+                BestEpoch = improved ? epoch : state.BestEpoch,
+                EpochsWithoutImprovement = bad,
+                LearningRate = optimizer.ParameterGroups[0].LearningRate,
+                SchedulerState = plateau?.GetState(),
+                TrainSeconds = state.TrainSeconds + seconds,
+                SamplesSeen = state.SamplesSeen + samples,
+                Finished = stoppedEarly,
+            };
+            SaveCheckpoint(run, model, spec, optimizer, state, history);
+        }
+
+        double? testAccuracy = null;
+        if (test is not null)
+        {
+            RunDirectory.LoadWeights(run.BestWeightsFile, model);
+            testAccuracy = Evaluate(model, test).Accuracy;
+        }
+
+        return new TrainingResult
+        {
+            Epochs = state.Epoch + 1,
+            BestEpoch = state.BestEpoch,
+            TestAccuracy = testAccuracy,
+            TrainSeconds = state.TrainSeconds,
+            SamplesPerSecond = state.TrainSeconds > 0 ? state.SamplesSeen / state.TrainSeconds : 0,
+            StoppedEarly = state.Finished,
+            RunDirectory = run.Path,
+            History = history,
+        };
+    }
+
+    private (double Loss, double Accuracy, long Samples) TrainEpoch(Sequential model, Optimizer optimizer, DataLoader loader,
+        int epoch, IProgress<TrainingProgress>? progress, CancellationToken cancellation)
+    {
+        model.Train();
+        double lossSum = 0;
+        long correct = 0, seen = 0;
+        var batchIndex = 0;
+        foreach (var batch in loader.ForEpoch(epoch))
+        {
+            cancellation.ThrowIfCancellationRequested();
+            using var scope = TensorScope.Begin();
+            optimizer.ZeroGrad();
+            var result = Objective.Compute(model, batch.Images, batch.Labels);
+            result.Loss.Backward();
+            optimizer.Step();
+            var count = batch.Count;
+            lossSum += result.Loss.ToDouble() * count;
+            using (Autograd.NoGrad())
+            {
+                correct += result.Logits.Argmax(1).Eq(batch.Labels).Sum().ToInt64();
+            }
+
+            seen += count;
+            batchIndex++;
+            progress?.Report(new TrainingProgress(epoch, Options.Epochs, batchIndex, loader.BatchCount, lossSum / seen, (double)correct / seen));
+            batch.Dispose();
+        }
+
+        return (lossSum / Math.Max(seen, 1), (double)correct / Math.Max(seen, 1), seen);
+    }
+
+    /// <summary>Mean objective loss and accuracy in evaluation mode, without parameter updates.</summary>
+    public (double Loss, double Accuracy) Evaluate(Module model, TensorDataset data)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(data);
+        var wasTraining = model.Training;
+        model.Eval();
+        try
+        {
+            double lossSum = 0;
+            long correct = 0;
+            var loader = new DataLoader(data, Options.EvaluationBatchSize);
+            foreach (var batch in loader)
+            {
+                using var scope = TensorScope.Begin();
+                var result = Objective.Compute(model, batch.Images, batch.Labels);
+                lossSum += result.Loss.ToDouble() * batch.Count;
+                using (Autograd.NoGrad())
+                {
+                    correct += result.Logits.Argmax(1).Eq(batch.Labels).Sum().ToInt64();
+                }
+
+                batch.Dispose();
+            }
+
+            return (lossSum / data.Count, (double)correct / data.Count);
+        }
+        finally
+        {
+            model.Train(wasTraining);
+        }
+    }
+
+    /// <summary>Accuracy of a model on a dataset (evaluation mode, no gradients).</summary>
+    public static double Accuracy(Module model, TensorDataset data, int batchSize = 1000)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(data);
+        var wasTraining = model.Training;
+        model.Eval();
+        try
+        {
+            using var noGrad = Autograd.NoGrad();
+            long correct = 0;
+            foreach (var batch in new DataLoader(data, batchSize))
+            {
+                using var scope = TensorScope.Begin();
+                correct += model.Forward(batch.Images).Argmax(1).Eq(batch.Labels).Sum().ToInt64();
+                batch.Dispose();
+            }
+
+            return (double)correct / data.Count;
+        }
+        finally
+        {
+            model.Train(wasTraining);
+        }
+    }
+
+    private Optimizer CreateOptimizer(Module model) => Options.Optimizer switch
+    {
+        "adam" => new Adam(model.Parameters(), new AdamOptions { LearningRate = Options.LearningRate, WeightDecay = Options.WeightDecay }),
+        "sgd" => new SGD(model.Parameters(), new SGDOptions
+        {
+            LearningRate = Options.LearningRate,
+            Momentum = Options.Momentum,
+            Nesterov = Options.Nesterov,
+            WeightDecay = Options.WeightDecay,
+        }),
+        "rmsprop" => new RMSprop(model.Parameters(), new RMSpropOptions
+        {
+            LearningRate = Options.LearningRate,
+            Momentum = Options.Momentum,
+            WeightDecay = Options.WeightDecay,
+        }),
+        _ => throw new ArgumentException($"unknown optimizer '{Options.Optimizer}'; known: adam, sgd, rmsprop"),
+    };
+
+    private static void SaveCheckpoint(RunDirectory run, Module model, ModelSpec spec, Optimizer optimizer,
+        CheckpointState state, List<EpochMetrics> history)
+    {
+        // Order matters for a crash between writes: tensors first, then the JSON that points at the new epoch.
+        RunDirectory.SaveWeights(run.CheckpointWeightsFile, model, spec);
+        using (var optimizerState = optimizer.StateDict())
+        {
+            optimizerState.Save(run.CheckpointOptimizerFile);
+        }
+
+        run.WriteMetrics(history);
+        var withRng = state with { RngState = Convert.ToBase64String(Torch.Torch.GetRngState()) };
+        Torch.Serialization.AtomicFile.WriteAllText(run.CheckpointStateFile, JsonSerializer.Serialize(withRng, StateJson));
+    }
+
+    private static CheckpointState RestoreCheckpoint(RunDirectory run, Module model, Optimizer optimizer, ReduceLROnPlateau? plateau)
+    {
+        CheckpointState state;
+        try
+        {
+            state = JsonSerializer.Deserialize<CheckpointState>(File.ReadAllText(run.CheckpointStateFile), StateJson)
+                ?? throw new InvalidDataException($"{run.CheckpointStateFile}: empty checkpoint");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{run.CheckpointStateFile}: corrupt checkpoint ({e.Message})", e);
+        }
+
+        RunDirectory.LoadWeights(run.CheckpointWeightsFile, model);
+        using (var optimizerState = OptimizerStateDict.Load(run.CheckpointOptimizerFile))
+        {
+            optimizer.LoadStateDict(optimizerState);
+        }
+
+        if (plateau is not null && state.SchedulerState is not null)
+        {
+            plateau.LoadState(state.SchedulerState);
+        }
+
+        if (state.RngState.Length > 0)
+        {
+            Torch.Torch.SetRngState(Convert.FromBase64String(state.RngState));
+        }
+
+        return state;
+    }
+}

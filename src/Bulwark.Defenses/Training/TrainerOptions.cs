@@ -1,0 +1,49 @@
+namespace Bulwark.Defenses.Training;
+
+/// <summary>
+/// The training protocol of the papers: optimizer, batch, epochs, optional validation split with learning-rate
+/// decay on plateau, early stopping and best-validation weights. Defaults give a plain 10-epoch Adam run.
+/// </summary>
+public sealed record TrainerOptions
+{
+    public int Epochs { get; init; } = 10;
+
+    public int BatchSize { get; init; } = 128;
+
+    /// <summary>Batch size for validation and test passes (no gradients).</summary>
+    public int EvaluationBatchSize { get; init; } = 1000;
+
+    public ulong Seed { get; init; }
+
+    /// <summary>sgd, adam or rmsprop.</summary>
+    public string Optimizer { get; init; } = "adam";
+
+    public double LearningRate { get; init; } = 1e-3;
+
+    public double WeightDecay { get; init; }
+
+    /// <summary>Momentum for SGD and RMSprop.</summary>
+    public double Momentum { get; init; }
+
+    public bool Nesterov { get; init; }
+
+    /// <summary>Fraction of the training set held out for validation (0 = none; the papers use 0.1).</summary>
+    public double ValidationSplit { get; init; }
+
+    /// <summary>ReduceLROnPlateau on validation loss: multiply the rate by this factor (null = no decay).</summary>
+    public double? PlateauFactor { get; init; }
+
+    public int PlateauPatience { get; init; } = 3;
+
+    /// <summary>Stop after this many epochs without validation-loss improvement (null = never).</summary>
+    public int? EarlyStoppingPatience { get; init; }
+
+    /// <summary>Drop the last incomplete training batch (the moment-regularizer reference does).</summary>
+    public bool DropLast { get; init; }
+
+    public override string ToString() =>
+        $"{Optimizer} lr={LearningRate} batch={BatchSize} epochs={Epochs} seed={Seed}" +
+        (ValidationSplit > 0 ? $" val={ValidationSplit}" : "") +
+        (PlateauFactor is { } f ? $" plateau(×{f}, {PlateauPatience})" : "") +
+        (EarlyStoppingPatience is { } p ? $" early-stop({p})" : "");
+}

@@ -1,0 +1,54 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Bulwark.Torch.Models;
+
+/// <summary>
+/// What a saved model is: an architecture name from the <see cref="ModelZoo"/> and its arguments. Written as
+/// JSON beside the safetensors weights, so a run directory describes itself.
+/// </summary>
+public sealed record ModelSpec
+{
+    /// <summary>Zoo name, e.g. <c>lenet5</c>.</summary>
+    public required string Architecture { get; init; }
+
+    /// <summary>Input channels.</summary>
+    public int Channels { get; init; } = 1;
+
+    /// <summary>Input height and width (square images).</summary>
+    public int ImageSize { get; init; } = 28;
+
+    public int Classes { get; init; } = 10;
+
+    /// <summary>Hidden widths for <c>mlp</c>.</summary>
+    public int[]? Widths { get; init; }
+
+    /// <summary>Dropout probability where the architecture has an optional dropout layer (0 = none).</summary>
+    public double Dropout { get; init; }
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    public static ModelSpec FromJson(string json, string source = "model spec")
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<ModelSpec>(json, Json)
+                ?? throw new InvalidDataException($"{source}: empty model spec");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{source}: not a valid model spec ({e.Message})", e);
+        }
+    }
+
+    public override string ToString() =>
+        $"{Architecture}({Channels}×{ImageSize}×{ImageSize} → {Classes}" +
+        (Widths is null ? "" : $", widths {string.Join("-", Widths)}") + (Dropout > 0 ? $", dropout {Dropout})" : ")");
+}

@@ -1,0 +1,150 @@
+using Bulwark.Torch.Nn;
+
+namespace Bulwark.Torch.Models;
+
+/// <summary>
+/// The classifiers Bulwark trains and attacks, with PyTorch's default initialisation. Each is a
+/// <see cref="Sequential"/> so that defenses can reach its layers (the moment regularizer splits off the first
+/// affine layer). Architectures follow the papers' reference code (shared spec METHODS.md).
+/// </summary>
+public static class ModelZoo
+{
+    /// <summary>Names <see cref="Create"/> accepts.</summary>
+    public static IReadOnlyList<string> Names { get; } =
+        ["mlp", "lenet5", "gnm-lenet", "gnm-alexnet", "madry-cnn", "margin-lenet"];
+
+    /// <summary>Builds the model a spec describes (weights drawn from the default generator: seed it first).</summary>
+    public static Sequential Create(ModelSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        return spec.Architecture switch
+        {
+            "mlp" => Mlp(spec.Channels * spec.ImageSize * spec.ImageSize, spec.Widths ?? [1200, 1200, 1200], spec.Classes, spec.Dropout),
+            "lenet5" => LeNet5(spec.Channels, spec.ImageSize, spec.Classes),
+            "gnm-lenet" => GaussianLeNet(spec.Channels, spec.ImageSize, spec.Classes),
+            "gnm-alexnet" => SmallAlexNet(spec.Channels, spec.ImageSize, spec.Classes),
+            "madry-cnn" => MadryCnn(spec.Channels, spec.ImageSize, spec.Classes, spec.Dropout),
+            "margin-lenet" => MarginLeNet(spec.Channels, spec.ImageSize, spec.Classes),
+            _ => throw new ArgumentException(
+                $"unknown model '{spec.Architecture}'; known: {string.Join(", ", Names)}", nameof(spec)),
+        };
+    }
+
+    /// <summary>Fully connected ReLU network: Flatten → (Linear → ReLU [→ Dropout])* → Linear.</summary>
+    public static Sequential Mlp(long inputs, IReadOnlyList<int> widths, long classes, double dropout = 0)
+    {
+        var model = new Sequential(new Flatten());
+        var previous = inputs;
+        foreach (var width in widths)
+        {
+            model.Add(new Linear(previous, width)).Add(new ReLU());
+            if (dropout > 0)
+            {
+                model.Add(new Dropout(dropout));
+            }
+
+            previous = width;
+        }
+
+        return model.Add(new Linear(previous, classes));
+    }
+
+    /// <summary>
+    /// LeNet-5: conv 6@5×5 (padding 2 on 28×28 inputs, none on 32×32) → ReLU → max-pool 2 → conv 16@5×5 → ReLU →
+    /// max-pool 2 → fc 120 → ReLU → fc 84 → ReLU → fc 10. 61,706 parameters for MNIST.
+    /// </summary>
+    public static Sequential LeNet5(long channels = 1, int imageSize = 28, long classes = 10)
+    {
+        var padding = imageSize switch
+        {
+            28 => 2,
+            32 => 0,
+            _ => throw new ArgumentException($"lenet5 takes 28×28 or 32×32 inputs, not {imageSize}×{imageSize}", nameof(imageSize)),
+        };
+        return new Sequential(
+            new Conv2d(channels, 6, 5, padding: padding), new ReLU(), new MaxPool2d(2),
+            new Conv2d(6, 16, 5), new ReLU(), new MaxPool2d(2),
+            new Flatten(),
+            new Linear(16 * 5 * 5, 120), new ReLU(),
+            new Linear(120, 84), new ReLU(),
+            new Linear(84, classes));
+    }
+
+    /// <summary>
+    /// The moment-regularizer paper's LeNet (network_moments): Conv(C→32, 5, pad 2) → MaxPool 2 → ReLU →
+    /// Conv(32→64, 5, pad 2) → MaxPool 2 → ReLU → Flatten → Linear(64·(s/4)²→1024) → ReLU → Linear(1024→K).
+    /// The pool-before-ReLU order is the reference's; the regularizer swaps the first pair (they commute).
+    /// </summary>
+    public static Sequential GaussianLeNet(long channels = 1, int imageSize = 28, long classes = 10)
+    {
+        var side = imageSize / 4;
+        return new Sequential(
+            new Conv2d(channels, 32, 5, padding: 2), new MaxPool2d(2), new ReLU(),
+            new Conv2d(32, 64, 5, padding: 2), new MaxPool2d(2), new ReLU(),
+            new Flatten(),
+            new Linear(64L * side * side, 1024), new ReLU(),
+            new Linear(1024, classes));
+    }
+
+    /// <summary>
+    /// The moment-regularizer paper's AlexNet for small inputs (&lt; 64 px), dropouts removed:
+    /// Conv(C→64, 11, s4, p5) → MaxPool 2 → ReLU → Conv(64→192, 5, p2) → MaxPool(2, s2′) → ReLU →
+    /// Conv(192→384, 3, p1) → ReLU → Conv(384→256, 3, p1) → ReLU → Conv(256→256, 3, p1) → MaxPool 2 → ReLU →
+    /// Flatten → Linear(256→4096) → ReLU → Linear(4096→4096) → ReLU → Linear(4096→K), s2′ = 1 below 29 px else 2.
+    /// </summary>
+    public static Sequential SmallAlexNet(long channels = 3, int imageSize = 32, long classes = 10)
+    {
+        if (imageSize >= 64)
+        {
+            throw new ArgumentException("gnm-alexnet is the small-input variant (images under 64 px)", nameof(imageSize));
+        }
+
+        long secondStride = imageSize < 29 ? 1 : 2;
+        var flat = (imageSize + 19) / 40;
+        return new Sequential(
+            new Conv2d(channels, 64, 11, stride: 4, padding: 5), new MaxPool2d(2), new ReLU(),
+            new Conv2d(64, 192, 5, padding: 2), new MaxPool2d(2, secondStride), new ReLU(),
+            new Conv2d(192, 384, 3, padding: 1), new ReLU(),
+            new Conv2d(384, 256, 3, padding: 1), new ReLU(),
+            new Conv2d(256, 256, 3, padding: 1), new MaxPool2d(2), new ReLU(),
+            new Flatten(),
+            new Linear(256L * flat * flat, 4096), new ReLU(),
+            new Linear(4096, 4096), new ReLU(),
+            new Linear(4096, classes));
+    }
+
+    /// <summary>
+    /// The TensorFlow-tutorial MNIST CNN ("Madry" net): Conv 32@5×5 SAME → ReLU → MaxPool 2 → Conv 64@5×5 SAME →
+    /// ReLU → MaxPool 2 → FC 1024 → ReLU [→ Dropout] → FC K.
+    /// </summary>
+    public static Sequential MadryCnn(long channels = 1, int imageSize = 28, long classes = 10, double dropout = 0)
+    {
+        var side = (imageSize + 3) / 4;
+        var model = new Sequential(
+            new Conv2d(channels, 32, 5, padding: 2), new ReLU(), new MaxPool2d(2, padding: 0),
+            new Conv2d(32, 64, 5, padding: 2), new ReLU(), new MaxPool2d(2),
+            new Flatten(),
+            new Linear(64L * side * side, 1024), new ReLU());
+        if (dropout > 0)
+        {
+            model.Add(new Dropout(dropout));
+        }
+
+        return model.Add(new Linear(1024, classes));
+    }
+
+    /// <summary>
+    /// The margin / adversary-critic LeNet-5 variant: Conv 32@5×5 VALID → ReLU → MaxPool 2 → Conv 64@5×5 VALID →
+    /// ReLU → MaxPool 2 → FC 512 → ReLU → FC K.
+    /// </summary>
+    public static Sequential MarginLeNet(long channels = 1, int imageSize = 28, long classes = 10)
+    {
+        var side = ((imageSize - 4) / 2 - 4) / 2;
+        return new Sequential(
+            new Conv2d(channels, 32, 5), new ReLU(), new MaxPool2d(2),
+            new Conv2d(32, 64, 5), new ReLU(), new MaxPool2d(2),
+            new Flatten(),
+            new Linear(64L * side * side, 512), new ReLU(),
+            new Linear(512, classes));
+    }
+}
