@@ -3,6 +3,7 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Context.h>
 #include <ATen/detail/CUDAHooksInterface.h>
+#include <c10/util/Logging.h>
 #include <torch/version.h>
 
 #include "Common.h"
@@ -11,7 +12,15 @@ namespace bw {
 
 namespace {
 thread_local std::string lastError;
-}
+
+// libtorch 1.13 captures and symbolises a C++ backtrace for every c10::Error it constructs (about 12 ms
+// each, far more than the failing op); the shim only ever reports what_without_backtrace(), so it
+// installs a fetcher that records none. (2.x captures lazily; this keeps it from capturing at all.)
+const bool backtracesDisabled = [] {
+  c10::SetStackTraceFetcher(std::function<std::string()>([] { return std::string(); }));
+  return true;
+}();
+}  // namespace
 
 void setError(const char* message) { lastError = message == nullptr ? "" : message; }
 

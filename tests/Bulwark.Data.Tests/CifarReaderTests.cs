@@ -57,15 +57,16 @@ public sealed class CifarReaderTests
     }
 
     [Fact]
-    public void Should_throw_naming_the_file_When_CIFAR100_file_is_read_as_CIFAR10()
+    public void Should_throw_naming_the_file_When_a_label_is_out_of_range()
     {
-        // Given a CIFAR-100 file of 3073 records: a whole number of CIFAR-10 records, but labels are out of range
+        // Given a CIFAR-10 file whose second record has label 10
         using var folder = new TempFolder();
-        var path = folder.Write("train.bin", Formats.Cifar(3073, i => [(byte)(i % 20), 99]));
+        var path = folder.Write("data_batch_4.bin", Formats.Cifar(3, i => [(byte)(i == 1 ? 10 : 0)]));
 
         var error = Should.Throw<InvalidDataException>(() => CifarReader.ReadCifar10(path));
 
         error.Message.ShouldContain(path);
+        error.Message.ShouldContain("record 1");
         error.Message.ShouldContain("0–9");
     }
 

@@ -125,6 +125,8 @@ public sealed class DataLoaderLeakTests
         // Given a dataset and a loader
         using var dataset = TensorDatasetTests.Numbered(40);
         var loader = new DataLoader(dataset, batchSize: 7, shuffle: true, seed: 9);
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
         var before = Torch.Torch.LiveTensors;
 
         // When a full epoch and a partial one run without disposing anything by hand
@@ -141,11 +143,4 @@ public sealed class DataLoaderLeakTests
         // Then no tensor outlives the loops
         Torch.Torch.LiveTensors.ShouldBe(before);
     }
-}
-
-/// <summary>Tests that count live tensors run alone: other tests create tensors concurrently.</summary>
-[CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class LeakCheckCollection
-{
-    public const string Name = "Leak checks";
 }

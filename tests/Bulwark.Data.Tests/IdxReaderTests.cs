@@ -23,10 +23,7 @@ public sealed class IdxReaderTests
         tensor.DType.ShouldBe(DType.UInt8);
         tensor.Shape.ShouldBe([2L, 3L, 2L]);
         tensor.ToArray<byte>().ShouldBe(data);
-        var header = IdxReader.ReadHeader(path);
-        header.ElementType.ShouldBe(IdxElementType.UnsignedByte);
-        header.Shape.ShouldBe([2L, 3L, 2L]);
-        header.IsCompressed.ShouldBe(gzip);
+        IdxReader.ReadHeader(path).ShouldBe(new IdxHeader(IdxElementType.UnsignedByte, [2L, 3L, 2L], gzip));
     }
 
     [Fact]

@@ -89,6 +89,20 @@ public sealed class TensorDatasetTests
     }
 
     [Fact]
+    public void Should_reject_labels_When_they_are_negative_or_exceed_the_class_names()
+    {
+        using var scope = TensorScope.Begin();
+        var images = Torch.Torch.Zeros(3, 1, 2, 2);
+
+        Should.Throw<ArgumentException>(() => new TensorDataset(images, Torch.Torch.TensorOf(0L, -1L, 2L)))
+            .Message.ShouldContain("-1");
+        Should.Throw<ArgumentException>(() => new TensorDataset(images, Torch.Torch.TensorOf(0L, 1L, 2L), classNames: ["cat", "dog"]))
+            .Message.ShouldContain("2 class names");
+        using var fromInt32 = new TensorDataset(images, Torch.Torch.TensorOf(0, 4, 2));
+        fromInt32.ClassCount.ShouldBe(5);
+    }
+
+    [Fact]
     public void Should_load_MNIST_layout_with_channel_dimension_When_files_are_gzipped()
     {
         // Given a small synthetic MNIST folder of gzipped files

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Bulwark.Torch;
 
 namespace Bulwark.Data;
@@ -66,12 +67,24 @@ public sealed class TensorDataset : IDisposable
         }
 
         using var scope = TensorScope.Begin();
+        var (smallest, largest) = labelShape[0] == 0 ? (0L, -1L) : (labels.Min().ToInt64(), labels.Max().ToInt64());
+        if (smallest < 0)
+        {
+            throw new ArgumentException($"labels must be class indices 0, 1, …; found {smallest}", nameof(labels));
+        }
+
+        classNames ??= [.. Enumerable.Range(0, checked((int)largest + 1)).Select(i => i.ToString(CultureInfo.InvariantCulture))];
+        if (largest >= classNames.Count)
+        {
+            throw new ArgumentException($"labels go up to {largest}, but only {classNames.Count} class names were given", nameof(classNames));
+        }
+
         this.images = scope.Release(images.DType is DType.Float64 ? images.Float() : images.Alias());
         this.labels = scope.Release(labels.DType is DType.Int64 ? labels.Alias() : labels.Long());
         Count = (int)imageShape[0];
         Name = name;
         ImageShape = imageShape[1..];
-        ClassNames = classNames ?? DefaultClassNames(this.labels);
+        ClassNames = classNames;
     }
 
     private TensorDataset(TensorDataset source, long[] rows)
@@ -204,17 +217,5 @@ public sealed class TensorDataset : IDisposable
         }
 
         return rows is null ? index : rows[index];
-    }
-
-    private static string[] DefaultClassNames(Tensor labels)
-    {
-        if (labels.NumberOfElements == 0)
-        {
-            return [];
-        }
-
-        using var max = labels.Max();
-        var count = checked((int)max.ToInt64() + 1);
-        return Enumerable.Range(0, count).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
     }
 }

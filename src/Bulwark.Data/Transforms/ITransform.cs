@@ -12,10 +12,3 @@ public interface ITransform
     /// <summary>The transformed images, on the input's device and of its element type.</summary>
     Tensor Apply(Tensor images);
 }
-
-/// <summary>A transform that can be undone.</summary>
-public interface IInvertibleTransform : ITransform
-{
-    /// <summary>The images <see cref="ITransform.Apply"/> maps to <paramref name="transformed"/>.</summary>
-    Tensor Inverse(Tensor transformed);
-}

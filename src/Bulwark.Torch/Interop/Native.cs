@@ -39,19 +39,29 @@ internal static class Native
         {
             owners = new SafeHandle[tensors.Count];
             Pointers = new nint[tensors.Count];
-            for (var i = 0; i < tensors.Count; i++)
+            try
             {
-                var tensor = tensors[i];
-                if (tensor is null)
+                for (var i = 0; i < tensors.Count; i++)
                 {
-                    continue;
-                }
+                    var tensor = tensors[i];
+                    if (tensor is null)
+                    {
+                        continue;
+                    }
 
-                var handle = tensor.Handle;
-                var added = false;
-                handle.DangerousAddRef(ref added);
-                owners[i] = handle;
-                Pointers[i] = handle.DangerousGetHandle();
+                    var handle = tensor.Handle;
+                    var added = false;
+                    handle.DangerousAddRef(ref added);
+                    owners[i] = handle;
+                    Pointers[i] = handle.DangerousGetHandle();
+                }
+            }
+            catch
+            {
+                // A disposed tensor further down the list: the caller's `using` never receives this
+                // array, so release the references taken so far, or those tensors could never be freed.
+                Dispose();
+                throw;
             }
         }
 

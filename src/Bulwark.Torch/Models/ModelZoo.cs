@@ -77,7 +77,7 @@ public static class ModelZoo
     /// </summary>
     public static Sequential GaussianLeNet(long channels = 1, int imageSize = 28, long classes = 10)
     {
-        var side = imageSize / 4;
+        var side = RequireFeatureMap("gnm-lenet", imageSize, imageSize / 4, 4);
         return new Sequential(
             new Conv2d(channels, 32, 5, padding: 2), new MaxPool2d(2), new ReLU(),
             new Conv2d(32, 64, 5, padding: 2), new MaxPool2d(2), new ReLU(),
@@ -100,7 +100,7 @@ public static class ModelZoo
         }
 
         long secondStride = imageSize < 29 ? 1 : 2;
-        var flat = (imageSize + 19) / 40;
+        var flat = RequireFeatureMap("gnm-alexnet", imageSize, (imageSize + 19) / 40, 21);
         return new Sequential(
             new Conv2d(channels, 64, 11, stride: 4, padding: 5), new MaxPool2d(2), new ReLU(),
             new Conv2d(64, 192, 5, padding: 2), new MaxPool2d(2, secondStride), new ReLU(),
@@ -119,9 +119,10 @@ public static class ModelZoo
     /// </summary>
     public static Sequential MadryCnn(long channels = 1, int imageSize = 28, long classes = 10, double dropout = 0)
     {
-        var side = (imageSize + 3) / 4;
+        // The convolutions keep the size and each pool floors it by half: floor(floor(s / 2) / 2) = floor(s / 4).
+        var side = RequireFeatureMap("madry-cnn", imageSize, imageSize / 4, 4);
         var model = new Sequential(
-            new Conv2d(channels, 32, 5, padding: 2), new ReLU(), new MaxPool2d(2, padding: 0),
+            new Conv2d(channels, 32, 5, padding: 2), new ReLU(), new MaxPool2d(2),
             new Conv2d(32, 64, 5, padding: 2), new ReLU(), new MaxPool2d(2),
             new Flatten(),
             new Linear(64L * side * side, 1024), new ReLU());
@@ -139,7 +140,7 @@ public static class ModelZoo
     /// </summary>
     public static Sequential MarginLeNet(long channels = 1, int imageSize = 28, long classes = 10)
     {
-        var side = ((imageSize - 4) / 2 - 4) / 2;
+        var side = RequireFeatureMap("margin-lenet", imageSize, ((imageSize - 4) / 2 - 4) / 2, 16);
         return new Sequential(
             new Conv2d(channels, 32, 5), new ReLU(), new MaxPool2d(2),
             new Conv2d(32, 64, 5), new ReLU(), new MaxPool2d(2),
@@ -147,4 +148,14 @@ public static class ModelZoo
             new Linear(64L * side * side, 512), new ReLU(),
             new Linear(512, classes));
     }
+
+    /// <summary>
+    /// The side of the last feature map, or a clear error where the image is too small to survive the
+    /// convolutions and pools (libtorch would otherwise fail later, deep inside a layer).
+    /// </summary>
+    private static long RequireFeatureMap(string architecture, int imageSize, long side, int smallest) =>
+        side >= 1
+            ? side
+            : throw new ArgumentException(
+                $"{architecture} needs images of at least {smallest}×{smallest}, not {imageSize}×{imageSize}", nameof(imageSize));
 }

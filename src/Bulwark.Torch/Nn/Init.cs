@@ -24,10 +24,12 @@ public static class Init
     /// <summary>The recommended gain of a nonlinearity (PyTorch's <c>calculate_gain</c>).</summary>
     public static double Gain(string nonlinearity, double parameter = 0.01) => nonlinearity switch
     {
-        "linear" or "conv2d" or "sigmoid" => 1.0,
+        "linear" or "conv1d" or "conv2d" or "conv3d" or "conv_transpose1d" or "conv_transpose2d" or "conv_transpose3d"
+            or "sigmoid" => 1.0,
         "tanh" => 5.0 / 3,
         "relu" => Math.Sqrt(2.0),
         "leaky_relu" => Math.Sqrt(2.0 / (1 + parameter * parameter)),
+        "selu" => 3.0 / 4,
         _ => throw new ArgumentException($"unknown nonlinearity '{nonlinearity}'", nameof(nonlinearity)),
     };
 
@@ -55,6 +57,12 @@ public static class Init
     public static Tensor KaimingUniform_(Tensor tensor, double a = 0, bool fanIn = true, string nonlinearity = "leaky_relu",
         Generator? generator = null)
     {
+        // As PyTorch: a tensor with no elements (e.g. Linear(0, n)) has a zero fan and nothing to draw.
+        if (tensor.NumberOfElements == 0)
+        {
+            return tensor;
+        }
+
         var (inFan, outFan) = Fans(tensor);
         var std = Gain(nonlinearity, a) / Math.Sqrt(fanIn ? inFan : outFan);
         var bound = Math.Sqrt(3.0) * std;
@@ -64,6 +72,11 @@ public static class Init
     public static Tensor KaimingNormal_(Tensor tensor, double a = 0, bool fanIn = true, string nonlinearity = "leaky_relu",
         Generator? generator = null)
     {
+        if (tensor.NumberOfElements == 0)
+        {
+            return tensor;
+        }
+
         var (inFan, outFan) = Fans(tensor);
         return Normal_(tensor, 0, Gain(nonlinearity, a) / Math.Sqrt(fanIn ? inFan : outFan), generator);
     }
@@ -91,7 +104,8 @@ public static class Init
         KaimingUniform_(weight, Math.Sqrt(5), generator: generator);
         if (bias is not null)
         {
-            var bound = 1 / Math.Sqrt(Fans(weight).FanIn);
+            var fanIn = Fans(weight).FanIn;
+            var bound = fanIn > 0 ? 1 / Math.Sqrt(fanIn) : 0;
             Uniform_(bias, -bound, bound, generator);
         }
     }

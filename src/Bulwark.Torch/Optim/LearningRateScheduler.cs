@@ -77,6 +77,12 @@ public abstract class LearningRateScheduler
     private void Apply()
     {
         var groups = Optimizer.ParameterGroups;
+        if (groups.Count != baseLearningRates.Length)
+        {
+            throw new InvalidOperationException(
+                $"the optimizer has {groups.Count} parameter groups but the scheduler was made for {baseLearningRates.Length}; make a new scheduler after adding a group");
+        }
+
         for (var i = 0; i < groups.Count; i++)
         {
             groups[i].LearningRate = LearningRateAt(Epoch, baseLearningRates[i]);

@@ -30,8 +30,9 @@ public static class SafeTensors
 
     /// <summary>
     /// Writes <paramref name="tensors"/> (in their enumeration order) and <paramref name="metadata"/> to
-    /// <paramref name="path"/>. The file is written under a temporary name in the same folder and then renamed over
-    /// <paramref name="path"/>, so a reader never sees a torn file. Tensors on any device are copied to the host.
+    /// <paramref name="path"/> through <see cref="AtomicFile"/>: under a temporary name in the same folder, then
+    /// renamed over <paramref name="path"/>, so a reader never sees a torn file. Tensors on any device are copied to
+    /// the host.
     /// </summary>
     /// <exception cref="ArgumentException">A tensor name is empty or is <c>__metadata__</c>.</exception>
     public static void Save(string path, IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyDictionary<string, string>? metadata = null)
@@ -58,31 +59,17 @@ public static class SafeTensors
         }
 
         var header = WriteHeader(entries.Select(e => (e.Name, e.DType, e.Shape, e.Begin, e.End)), metadata);
-        var fullPath = Path.GetFullPath(path);
-        var temporary = Path.Combine(Path.GetDirectoryName(fullPath)!, $".{Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp");
-        try
+        AtomicFile.Write(path, stream =>
         {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            Span<byte> prefix = stackalloc byte[8];
+            BinaryPrimitives.WriteUInt64LittleEndian(prefix, (ulong)header.Length);
+            stream.Write(prefix);
+            stream.Write(header);
+            foreach (var entry in entries)
             {
-                Span<byte> prefix = stackalloc byte[8];
-                BinaryPrimitives.WriteUInt64LittleEndian(prefix, (ulong)header.Length);
-                stream.Write(prefix);
-                stream.Write(header);
-                foreach (var entry in entries)
-                {
-                    stream.Write(entry.Tensor.ToBytes());
-                }
-
-                stream.Flush(flushToDisk: true);
+                stream.Write(entry.Tensor.ToBytes());
             }
-
-            File.Move(temporary, fullPath, overwrite: true);
-        }
-        catch
-        {
-            TryDelete(temporary);
-            throw;
-        }
+        });
     }
 
     /// <summary>Reads every tensor of a safetensors file into new CPU tensors (made in the current scope, if any).</summary>
@@ -435,20 +422,6 @@ public static class SafeTensors
         if (!BitConverter.IsLittleEndian)
         {
             throw new PlatformNotSupportedException("safetensors files are little-endian; this machine is not");
-        }
-    }
-
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
         }
     }
 }

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# One training step of Bulwark against the same step in PyTorch (Debian's python3-torch, the same libtorch 1.13),
+# measured in one run: the two alternate for --rounds rounds and each figure is the median of the rounds' medians.
+#   bench/train-step.sh [--threads 2] [--rounds 3] [--steps 50] [--objectives "ce input-gradient"]
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+threads=2 rounds=3 steps=50 objectives="ce input-gradient" batch=128
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --threads) threads=$2; shift 2 ;;
+    --rounds) rounds=$2; shift 2 ;;
+    --steps) steps=$2; shift 2 ;;
+    --batch-size) batch=$2; shift 2 ;;
+    --objectives) objectives=$2; shift 2 ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+done
+"$root/scripts/setup.sh" --data --quiet
+dpkg-query -W -f='${Status}' python3-torch 2>/dev/null | grep -q "install ok installed" || {
+  sudo_cmd=""; [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq python3-torch >/dev/null; }
+dll="$root/src/Bulwark.Cli/bin/Release/net10.0/bulwark.dll"
+median() { sort -g | awk '{a[NR]=$1} END{ if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2 }'; }
+field() { /usr/bin/python3 -c "import json,sys; print(json.loads(sys.stdin.read().strip().splitlines()[-1])['$1'])"; }
+echo "| objective | threads | Bulwark ms/step | PyTorch ms/step | ratio (Bulwark/PyTorch) |"
+echo "|---|---|---|---|---|"
+for objective in $objectives; do
+  ours=() theirs=()
+  for ((r = 0; r < rounds; r++)); do
+    ours+=("$(dotnet "$dll" bench train-step --model lenet5 --batch-size "$batch" --objective "$objective" --steps "$steps" --threads "$threads" --json 2>/dev/null | field ms_per_step)")
+    theirs+=("$(cd "$root/bench/pytorch" && /usr/bin/python3 train_step.py --batch-size "$batch" --objective "$objective" --steps "$steps" --threads "$threads" | field ms_per_step)")
+  done
+  a=$(printf '%s\n' "${ours[@]}" | median); b=$(printf '%s\n' "${theirs[@]}" | median)
+  awk -v o="$objective" -v t="$threads" -v a="$a" -v b="$b" 'BEGIN { printf "| %s | %s | %.2f | %.2f | %.3f |\n", o, t, a, b, a / b }'
+done

@@ -1,0 +1,240 @@
+using Bulwark.Torch.Models;
+using Bulwark.Torch.Nn;
+
+namespace Bulwark.Torch.Tests.Nn;
+
+/// <summary>
+/// The zoo's architectures: parameter counts summed layer by layer from the papers' tables, and a forward pass
+/// of every model at every input size it is meant for.
+/// </summary>
+public sealed class ModelZooTests
+{
+    /// <summary>Weights plus biases of a convolution (k × k kernel) and of a fully connected layer.</summary>
+    private static long Conv(long inputs, long outputs, long kernel) => outputs * inputs * kernel * kernel + outputs;
+
+    private static long Fc(long inputs, long outputs) => outputs * inputs + outputs;
+
+    [Theory]
+    [InlineData(28)]
+    [InlineData(32)]
+    public void Should_have_61706_parameters_When_lenet5_is_built_for_mnist(int imageSize)
+    {
+        // Given / When
+        using var model = ModelZoo.LeNet5(channels: 1, imageSize: imageSize);
+
+        // Then: the figure quoted for LeNet-5 on MNIST, whichever way the 5 × 5 feature map is reached
+        model.ParameterCount.ShouldBe(61_706);
+        model.ParameterCount.ShouldBe(Conv(1, 6, 5) + Conv(6, 16, 5) + Fc(400, 120) + Fc(120, 84) + Fc(84, 10));
+    }
+
+    [Fact]
+    public void Should_accept_32_pixel_inputs_When_lenet5_is_built_without_padding()
+    {
+        // Given
+        using var scope = TensorScope.Begin();
+        using var model = ModelZoo.LeNet5(channels: 1, imageSize: 32);
+        var x = Torch.Rand(5, 1, 32, 32);
+
+        // When
+        var logits = model.Forward(x);
+
+        // Then: conv 5 × 5 without padding takes 32 → 28, the same map the 28 px variant reaches with padding 2
+        ((Conv2d)model[0]).Padding.ShouldBe((0L, 0L));
+        logits.Shape.ShouldBe([5L, 10L]);
+    }
+
+    [Fact]
+    public void Should_throw_When_lenet5_gets_an_image_size_it_has_no_layout_for()
+    {
+        // Given / When
+        var error = Should.Throw<ArgumentException>(() => ModelZoo.LeNet5(imageSize: 30));
+
+        // Then
+        error.Message.ShouldContain("30");
+    }
+
+    public static TheoryData<string, int, int, int> ZooInputs => new()
+    {
+        { "mlp", 1, 28, 10 },
+        { "mlp", 3, 32, 10 },
+        { "lenet5", 1, 28, 10 },
+        { "lenet5", 1, 32, 10 },
+        { "lenet5", 3, 32, 7 },
+        { "gnm-lenet", 1, 28, 10 },
+        { "gnm-lenet", 3, 32, 10 },
+        { "gnm-alexnet", 1, 28, 10 },
+        { "gnm-alexnet", 3, 32, 10 },
+        { "madry-cnn", 1, 28, 10 },
+        { "madry-cnn", 3, 32, 10 },
+        { "margin-lenet", 1, 28, 10 },
+        { "margin-lenet", 3, 32, 10 },
+        { "margin-lenet", 1, 28, 2 },
+    };
+
+    [Theory]
+    [MemberData(nameof(ZooInputs))]
+    public void Should_return_one_row_of_logits_per_image_When_a_zoo_model_runs_on_its_input_size(
+        string architecture, int channels, int imageSize, int classes)
+    {
+        // Given
+        using var scope = TensorScope.Begin();
+        using var model = ModelZoo.Create(new ModelSpec
+        {
+            Architecture = architecture,
+            Channels = channels,
+            ImageSize = imageSize,
+            Classes = classes,
+        });
+        var x = Torch.Rand(3, channels, imageSize, imageSize);
+
+        // When
+        var logits = model.Forward(x);
+
+        // Then
+        logits.Shape.ShouldBe([3L, classes]);
+        logits.IsFinite().All().ToBoolean().ShouldBeTrue();
+    }
+
+    public static TheoryData<string, int, int, long> ParameterCounts => new()
+    {
+        // 784-1200-1200-1200-10
+        { "mlp", 1, 28, Fc(784, 1200) + 2 * Fc(1200, 1200) + Fc(1200, 10) },
+        // two "same" 5 × 5 convolutions, two pools to 7 × 7 × 64, fc 1024, fc 10
+        { "gnm-lenet", 1, 28, Conv(1, 32, 5) + Conv(32, 64, 5) + Fc(7 * 7 * 64, 1024) + Fc(1024, 10) },
+        // the TensorFlow tutorial's network: 3,274,634 parameters
+        { "madry-cnn", 1, 28, Conv(1, 32, 5) + Conv(32, 64, 5) + Fc(7 * 7 * 64, 1024) + Fc(1024, 10) },
+        // two "valid" 5 × 5 convolutions: 28 → 24 → 12 → 8 → 4
+        { "margin-lenet", 1, 28, Conv(1, 32, 5) + Conv(32, 64, 5) + Fc(4 * 4 * 64, 512) + Fc(512, 10) },
+        // five convolutions down to 1 × 1 × 256, then 4096-4096-10
+        {
+            "gnm-alexnet", 3, 32,
+            Conv(3, 64, 11) + Conv(64, 192, 5) + Conv(192, 384, 3) + Conv(384, 256, 3) + Conv(256, 256, 3) +
+            Fc(256, 4096) + Fc(4096, 4096) + Fc(4096, 10)
+        },
+    };
+
+    [Theory]
+    [MemberData(nameof(ParameterCounts))]
+    public void Should_have_the_parameter_count_of_its_layer_table_When_a_zoo_model_is_built(
+        string architecture, int channels, int imageSize, long expected)
+    {
+        // Given / When
+        using var model = ModelZoo.Create(new ModelSpec { Architecture = architecture, Channels = channels, ImageSize = imageSize });
+
+        // Then
+        model.ParameterCount.ShouldBe(expected);
+    }
+
+    [Theory]
+    [InlineData(28)]
+    [InlineData(32)]
+    public void Should_reduce_to_one_pixel_before_the_classifier_When_gnm_alexnet_runs_on_small_images(int imageSize)
+    {
+        // Given
+        using var scope = TensorScope.Begin();
+        using var model = ModelZoo.SmallAlexNet(channels: 3, imageSize: imageSize);
+        var x = Torch.Rand(2, 3, imageSize, imageSize);
+
+        // When: everything up to (not including) Flatten
+        var features = x;
+        foreach (var layer in model.Layers.TakeWhile(layer => layer is not Flatten))
+        {
+            features = layer.Forward(features);
+        }
+
+        // Then: 256 channels of 1 × 1, which is what the first fully connected layer takes
+        features.Shape.ShouldBe([2L, 256L, 1L, 1L]);
+        model.Layers.OfType<Linear>().First().InFeatures.ShouldBe(256);
+    }
+
+    [Fact]
+    public void Should_refuse_large_images_When_gnm_alexnet_is_the_small_input_variant()
+    {
+        // Given / When / Then
+        Should.Throw<ArgumentException>(() => ModelZoo.SmallAlexNet(imageSize: 64)).Message.ShouldContain("64");
+    }
+
+    [Fact]
+    public void Should_stack_three_hidden_layers_of_1200_When_the_mlp_has_widths_1200_1200_1200()
+    {
+        // Given / When
+        using var model = ModelZoo.Mlp(28 * 28, [1200, 1200, 1200], 10);
+
+        // Then: Flatten, then (Linear, ReLU) × 3, then the output layer
+        var linears = model.Layers.OfType<Linear>().ToList();
+        linears.Select(l => (l.InFeatures, l.OutFeatures)).ShouldBe(
+            [(784L, 1200L), (1200L, 1200L), (1200L, 1200L), (1200L, 10L)]);
+        model.Layers.Select(l => l.GetType().Name).ShouldBe(
+            ["Flatten", "Linear", "ReLU", "Linear", "ReLU", "Linear", "ReLU", "Linear"]);
+        model.ParameterCount.ShouldBe(3_836_410);
+    }
+
+    [Fact]
+    public void Should_put_a_dropout_after_every_hidden_relu_When_the_mlp_has_a_dropout_rate()
+    {
+        // Given / When
+        using var model = ModelZoo.Mlp(20, [8, 6], 3, dropout: 0.25);
+
+        // Then
+        model.Layers.Select(l => l.GetType().Name).ShouldBe(
+            ["Flatten", "Linear", "ReLU", "Dropout", "Linear", "ReLU", "Dropout", "Linear"]);
+        model.Layers.OfType<Dropout>().ShouldAllBe(d => d.P == 0.25);
+    }
+
+    [Fact]
+    public void Should_default_to_widths_1200_1200_1200_When_an_mlp_spec_names_none()
+    {
+        // Given / When
+        using var model = ModelZoo.Create(new ModelSpec { Architecture = "mlp" });
+
+        // Then
+        model.ParameterCount.ShouldBe(3_836_410);
+    }
+
+    [Fact]
+    public void Should_name_every_known_model_When_the_architecture_is_unknown()
+    {
+        // Given
+        var spec = new ModelSpec { Architecture = "resnet-1001" };
+
+        // When
+        var error = Should.Throw<ArgumentException>(() => ModelZoo.Create(spec));
+
+        // Then
+        error.Message.ShouldContain("resnet-1001");
+        foreach (var name in ModelZoo.Names)
+        {
+            error.Message.ShouldContain(name);
+        }
+    }
+
+    [Theory]
+    [InlineData("gnm-lenet", 28)]
+    [InlineData("gnm-lenet", 30)]
+    [InlineData("madry-cnn", 28)]
+    [InlineData("madry-cnn", 30)]
+    [InlineData("madry-cnn", 33)]
+    [InlineData("margin-lenet", 28)]
+    [InlineData("margin-lenet", 31)]
+    [InlineData("gnm-alexnet", 21)]
+    [InlineData("gnm-alexnet", 45)]
+    [InlineData("gnm-alexnet", 63)]
+    public void Should_size_the_first_fully_connected_layer_to_the_feature_map_When_the_image_size_is_unusual(
+        string architecture, int imageSize)
+    {
+        // Given
+        using var scope = TensorScope.Begin();
+        using var model = ModelZoo.Create(new ModelSpec { Architecture = architecture, ImageSize = imageSize });
+        var x = Torch.Rand(1, 1, imageSize, imageSize);
+
+        // When
+        var flattened = x;
+        foreach (var layer in model.Layers.TakeWhile(layer => layer is not Linear))
+        {
+            flattened = layer.Forward(flattened);
+        }
+
+        // Then
+        flattened.Size(1).ShouldBe(model.Layers.OfType<Linear>().First().InFeatures);
+    }
+}
