@@ -143,6 +143,8 @@ BW_API int32_t BwTensor_where(BwTensor condition, BwTensor a, BwTensor b, BwTens
 BW_API int32_t BwTensor_chunk(BwTensor t, int64_t chunks, int64_t dim, BwTensor* outs, int64_t capacity, int64_t* count);
 BW_API int32_t BwTensor_split(BwTensor t, int64_t splitSize, int64_t dim, BwTensor* outs, int64_t capacity, int64_t* count);
 BW_API int32_t BwTensor_maskedSelect(BwTensor t, BwTensor mask, BwTensor* out);
+/* a copy of t whose rows `index` along dim are replaced by source's rows */
+BW_API int32_t BwTensor_indexCopy(BwTensor t, int64_t dim, BwTensor index, BwTensor source, BwTensor* out);
 BW_API int32_t BwTensor_nonzero(BwTensor t, BwTensor* out);
 
 /* ---- elementwise math ------------------------------------------------------------------- */

@@ -4,6 +4,7 @@
 #include <ATen/ATen.h>
 #include <torch/csrc/autograd/autograd.h>
 #include <atomic>
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,18 @@ inline BwTensor Wrap(at::Tensor tensor) {
 inline BwTensor WrapOrNull(at::Tensor tensor) { return tensor.defined() ? Wrap(std::move(tensor)) : nullptr; }
 
 inline at::Generator& G(BwGenerator handle) { return *reinterpret_cast<at::Generator*>(handle); }
+
+// Every scalar crosses the C ABI as a double. For an integer tensor a whole value is meant as an integer,
+// as Python's `x + 1` is: so an int64 counter can be stepped in place and `x + 1` stays int64. (An op's
+// alpha goes by the type of its result: two int64 tensors must add with an integer alpha.) Bool tensors
+// keep the double, so that `mask * 1.0` still gives floats.
+inline at::Scalar ScalarFor(at::ScalarType type, double value) {
+  const bool whole = std::nearbyint(value) == value && std::fabs(value) < 9.2e18;
+  return at::isIntegralType(type, /*includeBool=*/false) && whole ? at::Scalar(static_cast<int64_t>(value))
+                                                                  : at::Scalar(value);
+}
+
+inline at::Scalar ScalarFor(const at::Tensor& t, double value) { return ScalarFor(t.scalar_type(), value); }
 
 at::ScalarType ScalarTypeOf(int32_t dtype);
 int32_t DTypeCode(at::ScalarType type);

@@ -59,9 +59,9 @@ at::Tensor CompareScalar(const at::Tensor& x, double value, int32_t op) {
   }
 }
 
-c10::optional<at::Scalar> Bound(double value, int32_t present) {
+c10::optional<at::Scalar> Bound(const at::Tensor& t, double value, int32_t present) {
   if (!present) return c10::nullopt;
-  return at::Scalar(value);
+  return ScalarFor(t, value);
 }
 
 }  // namespace
@@ -69,11 +69,11 @@ c10::optional<at::Scalar> Bound(double value, int32_t present) {
 extern "C" {
 
 int32_t BwTensor_add(BwTensor a, BwTensor b, double alpha, BwTensor* out) {
-  return Guard([&] { BW_CHECK_OUT(out); *out = Wrap(at::add(T(a), T(b), alpha)); });
+  return Guard([&] { BW_CHECK_OUT(out); *out = Wrap(at::add(T(a), T(b), ScalarFor(at::result_type(T(a), T(b)), alpha))); });
 }
 
 int32_t BwTensor_sub(BwTensor a, BwTensor b, double alpha, BwTensor* out) {
-  return Guard([&] { BW_CHECK_OUT(out); *out = Wrap(at::sub(T(a), T(b), alpha)); });
+  return Guard([&] { BW_CHECK_OUT(out); *out = Wrap(at::sub(T(a), T(b), ScalarFor(at::result_type(T(a), T(b)), alpha))); });
 }
 
 BW_BINARY(mul, at::mul(x, y))
@@ -86,10 +86,10 @@ BW_BINARY(bmm, at::bmm(x, y))
 BW_BINARY(logicalAnd, at::logical_and(x, y))
 BW_BINARY(logicalOr, at::logical_or(x, y))
 
-BW_SCALAR(addScalar, at::add(x, value))
-BW_SCALAR(mulScalar, at::mul(x, value))
+BW_SCALAR(addScalar, at::add(x, ScalarFor(x, value)))
+BW_SCALAR(mulScalar, at::mul(x, ScalarFor(x, value)))
 BW_SCALAR(divScalar, at::div(x, value))
-BW_SCALAR(rsubScalar, at::rsub(x, value))
+BW_SCALAR(rsubScalar, at::rsub(x, ScalarFor(x, value)))
 BW_SCALAR(rdivScalar, at::mul(at::reciprocal(x), value))
 BW_SCALAR(pow, at::pow(x, value))
 BW_SCALAR(leakyRelu, at::leaky_relu(x, value))
@@ -133,7 +133,7 @@ int32_t BwTensor_clamp(BwTensor a, double min, int32_t hasMin, double max, int32
   return Guard([&] {
     BW_CHECK_OUT(out);
     if (!hasMin && !hasMax) throw std::invalid_argument("clamp needs at least one bound");
-    *out = Wrap(at::clamp(T(a), Bound(min, hasMin), Bound(max, hasMax)));
+    *out = Wrap(at::clamp(T(a), Bound(T(a), min, hasMin), Bound(T(a), max, hasMax)));
   });
 }
 
@@ -163,10 +163,12 @@ int32_t BwTensor_allclose(BwTensor a, BwTensor b, double rtol, double atol, int3
 
 // ---- in place ----------------------------------------------------------------------------------
 
-int32_t BwTensor_add_(BwTensor a, BwTensor b, double alpha) { return Guard([&] { T(a).add_(T(b), alpha); }); }
-int32_t BwTensor_addScalar_(BwTensor a, double value) { return Guard([&] { T(a).add_(value); }); }
+int32_t BwTensor_add_(BwTensor a, BwTensor b, double alpha) {
+  return Guard([&] { T(a).add_(T(b), ScalarFor(T(a), alpha)); });
+}
+int32_t BwTensor_addScalar_(BwTensor a, double value) { return Guard([&] { T(a).add_(ScalarFor(T(a), value)); }); }
 int32_t BwTensor_mul_(BwTensor a, BwTensor b) { return Guard([&] { T(a).mul_(T(b)); }); }
-int32_t BwTensor_mulScalar_(BwTensor a, double value) { return Guard([&] { T(a).mul_(value); }); }
+int32_t BwTensor_mulScalar_(BwTensor a, double value) { return Guard([&] { T(a).mul_(ScalarFor(T(a), value)); }); }
 int32_t BwTensor_div_(BwTensor a, BwTensor b) { return Guard([&] { T(a).div_(T(b)); }); }
 int32_t BwTensor_addcmul_(BwTensor a, BwTensor t1, BwTensor t2, double value) {
   return Guard([&] { T(a).addcmul_(T(t1), T(t2), value); });
@@ -177,7 +179,7 @@ int32_t BwTensor_addcdiv_(BwTensor a, BwTensor t1, BwTensor t2, double value) {
 int32_t BwTensor_clamp_(BwTensor a, double min, int32_t hasMin, double max, int32_t hasMax) {
   return Guard([&] {
     if (!hasMin && !hasMax) throw std::invalid_argument("clamp needs at least one bound");
-    T(a).clamp_(Bound(min, hasMin), Bound(max, hasMax));
+    T(a).clamp_(Bound(T(a), min, hasMin), Bound(T(a), max, hasMax));
   });
 }
 int32_t BwTensor_maximum_(BwTensor a, BwTensor b) {

@@ -111,11 +111,8 @@ int32_t BwRuntime_cudaDeviceCount(int32_t* out) {
 }
 
 int32_t BwRuntime_manualSeed(uint64_t seed) {
-  return Guard([&] {
-    auto gen = at::detail::getDefaultCPUGenerator();
-    std::lock_guard<std::mutex> lock(gen.mutex());
-    gen.set_current_seed(seed);
-  });
+  // the CPU generator and every CUDA device's, as torch.manual_seed: CUDA dropout draws from the latter
+  return Guard([&] { at::manual_seed(seed); });
 }
 
 int32_t BwRuntime_defaultGeneratorState(BwTensor* out) {

@@ -382,6 +382,10 @@ int32_t BwTensor_split(BwTensor t, int64_t splitSize, int64_t dim, BwTensor* out
   });
 }
 
+int32_t BwTensor_indexCopy(BwTensor t, int64_t dim, BwTensor index, BwTensor source, BwTensor* out) {
+  return Guard([&] { BW_CHECK_OUT(out); *out = Wrap(T(t).index_copy(dim, T(index), T(source))); });
+}
+
 int32_t BwTensor_maskedSelect(BwTensor t, BwTensor mask, BwTensor* out) {
   return Guard([&] { BW_CHECK_OUT(out); *out = Wrap(T(t).masked_select(T(mask))); });
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Bulwark.Torch;
@@ -16,17 +17,21 @@ internal static class CliRunner
     {
         var parse = root.Parse(args);
         var json = parse.GetValue(CommonOptions.Json);
-        if (json)
+
+        // A console per run, bound to the streams of this run: the program may be run more than once in a process (tests).
+        Console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(json ? System.Console.Error : System.Console.Out) });
+        if (parse.Errors.Count > 0 && parse.Action is not { ClearsParseErrors: true })
         {
-            Console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(System.Console.Error) });
+            return Fail($"{string.Join("; ", parse.Errors.Select(e => e.Message))} (see '{CommandPath(parse)} --help')", "ParseError", json);
         }
 
         using var cancel = new CancellationTokenSource();
-        System.Console.CancelKeyPress += (_, e) =>
+        ConsoleCancelEventHandler onCancel = (_, e) =>
         {
             e.Cancel = true;
             cancel.Cancel();
         };
+        System.Console.CancelKeyPress += onCancel;
         Cancellation = cancel.Token;
         try
         {
@@ -36,14 +41,12 @@ internal static class CliRunner
                                       or UnauthorizedAccessException or InvalidOperationException or DllNotFoundException
                                       or OperationCanceledException)
         {
-            var message = e is OperationCanceledException ? "interrupted; resume with --resume" : e.Message;
-            System.Console.Error.WriteLine($"bulwark: {message}");
-            if (json)
-            {
-                WriteJson(new JsonObject { ["error"] = message, ["type"] = e.GetType().Name });
-            }
-
-            return e is OperationCanceledException ? 130 : 1;
+            return Fail(Describe(e), e.GetType().Name, json, e is OperationCanceledException ? 130 : 1);
+        }
+        finally
+        {
+            System.Console.CancelKeyPress -= onCancel;
+            Cancellation = CancellationToken.None;
         }
     }
 
@@ -60,5 +63,41 @@ internal static class CliRunner
         {
             Torch.Torch.SetNumThreads(n);
         }
+    }
+
+    /// <summary>One line on stderr, and under --json an <c>{"error": …}</c> object as the last line of stdout.</summary>
+    private static int Fail(string message, string type, bool json, int exitCode = 1)
+    {
+        System.Console.Error.WriteLine($"bulwark: {message}");
+        if (json)
+        {
+            WriteJson(new JsonObject { ["error"] = message, ["type"] = type });
+        }
+
+        return exitCode;
+    }
+
+    /// <summary>"bulwark bench train-step": the command that was parsed, as the user types it.</summary>
+    private static string CommandPath(ParseResult parse)
+    {
+        var names = new List<string>();
+        for (var result = parse.CommandResult; result.Command is not RootCommand && result.Parent is CommandResult parent; result = parent)
+        {
+            names.Insert(0, result.Command.Name);
+        }
+
+        return string.Join(' ', names.Prepend("bulwark"));
+    }
+
+    /// <summary>The message a user needs, on one line: without .NET's " (Parameter 'x')" suffix, which names a C# parameter.</summary>
+    private static string Describe(Exception e)
+    {
+        var message = e switch
+        {
+            OperationCanceledException => "interrupted; resume with --resume",
+            ArgumentException { ParamName: { } name } => e.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal),
+            _ => e.Message,
+        };
+        return message.ReplaceLineEndings(" ");
     }
 }

@@ -58,6 +58,10 @@ public sealed partial class Tensor
     public Tensor MaskedFill(Tensor mask, double value) =>
         From(NativeMethods.BwTensor_maskedFill(Handle, mask.Handle, value, out var h), h);
 
+    /// <summary>A copy of this tensor whose entries at <paramref name="index"/> along <paramref name="dim"/> are <paramref name="source"/>'s.</summary>
+    public Tensor IndexCopy(long dim, Tensor index, Tensor source) =>
+        From(NativeMethods.BwTensor_indexCopy(Handle, dim, index.Handle, source.Handle, out var h), h);
+
     public Tensor MaskedSelect(Tensor mask) => From(NativeMethods.BwTensor_maskedSelect(Handle, mask.Handle, out var h), h);
 
     /// <summary>Indices of the non-zero elements, shape [count, dim].</summary>

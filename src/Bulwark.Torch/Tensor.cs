@@ -206,7 +206,8 @@ public sealed partial class Tensor : IDisposable
         return value;
     }
 
-    public bool ToBoolean() => ToInt64() != 0;
+    /// <summary>Whether the single element is non-zero (NaN counts as true, as in Python's <c>bool()</c>).</summary>
+    public bool ToBoolean() => ToDouble() != 0; // not ToInt64: that truncates 0.5 to 0
 
     // ---- conversion and copies ------------------------------------------------------------
 

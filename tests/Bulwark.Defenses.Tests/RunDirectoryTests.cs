@@ -47,6 +47,21 @@ public sealed class RunDirectoryTests
     }
 
     [Fact]
+    public void Should_RecordTheCatalogName_When_TheOptionsNameTheDataset()
+    {
+        // Given
+        using var folder = new TemporaryFolder();
+        using var train = TinyRuns.Problem.Make(100, sampleSeed: 1);
+        var run = new RunDirectory(folder["run"]);
+
+        // When
+        new Trainer(Options with { Epochs = 1, Dataset = "separable" }, new CrossEntropyObjective()).Fit(TinyRuns.Mlp(), train, null, run);
+
+        // Then: the name a later evaluation loads the data by, not the display name
+        JsonNode.Parse(File.ReadAllText(run.ConfigFile))!["dataset"]!.GetValue<string>().ShouldBe("separable");
+    }
+
+    [Fact]
     public void Should_WriteOneJsonObjectPerEpochWithTheDocumentedKeys_When_ARunFinishes()
     {
         // Given
@@ -153,9 +168,16 @@ public sealed class RunDirectoryTests
         actual.ToArray<float>().ShouldBe(expected.ToArray<float>());
     }
 
+    /// <summary>Keeps the first half of the file, cut inside a line (a cut just after a newline would leave whole JSON lines).</summary>
     private static void Truncate(string file)
     {
         var bytes = File.ReadAllBytes(file);
-        File.WriteAllBytes(file, bytes[..(bytes.Length / 2)]);
+        var cut = bytes.Length / 2;
+        while (bytes[cut - 1] == (byte)'\n')
+        {
+            cut--;
+        }
+
+        File.WriteAllBytes(file, bytes[..cut]);
     }
 }

@@ -1,3 +1,4 @@
+using Bulwark.Data;
 using Bulwark.Defenses.Objectives;
 using Bulwark.Defenses.Training;
 using Bulwark.Torch.Models;
@@ -35,7 +36,7 @@ public sealed class TrainerProtocolTests
         var result = trainer.Fit(TinyRuns.Mlp(), train, null, new RunDirectory(folder["run"]));
 
         // Then: the best epoch is the first, and three bad ones follow it
-        ShouldOnlyWorsen(result.History);
+        HistoryAssertions.ShouldOnlyWorsen(result.History);
         result.Epochs.ShouldBe(4);
         result.StoppedEarly.ShouldBeTrue();
         result.BestEpoch.ShouldBe(0);
@@ -92,7 +93,7 @@ public sealed class TrainerProtocolTests
         var result = trainer.Fit(TinyRuns.Mlp(), train, null, new RunDirectory(folder["run"]));
 
         // Then: PyTorch's rule — more than `patience` bad epochs in a row cut the rate, and the count starts again
-        ShouldOnlyWorsen(result.History);
+        HistoryAssertions.ShouldOnlyWorsen(result.History);
         result.History.Select(m => m.LearningRate).ShouldBe([0.01, 0.01, 0.005, 0.005, 0.0025, 0.0025, 0.00125]);
     }
 
@@ -111,7 +112,7 @@ public sealed class TrainerProtocolTests
         var result = new Trainer(Protocol with { Epochs = 4 }, new CrossEntropyObjective()).Fit(TinyRuns.Mlp(), train, test, fourEpochs);
 
         // Then: best.safetensors holds the weights after the first epoch, and the test accuracy is theirs
-        ShouldOnlyWorsen(result.History);
+        HistoryAssertions.ShouldOnlyWorsen(result.History);
         RunFiles.ShouldHoldIdenticalTensors(fourEpochs.BestWeightsFile, oneEpoch.CheckpointWeightsFile);
         RunFiles.AnyTensorDiffers(fourEpochs.CheckpointWeightsFile, oneEpoch.CheckpointWeightsFile).ShouldBeTrue();
         using var afterFirstEpoch = ModelZoo.Create(TinyRuns.Mlp());
@@ -119,13 +120,27 @@ public sealed class TrainerProtocolTests
         result.TestAccuracy.ShouldBe(Trainer.Accuracy(afterFirstEpoch, test));
     }
 
-    /// <summary>The construction's premise: each epoch's validation loss is strictly above the one before.</summary>
-    private static void ShouldOnlyWorsen(IReadOnlyList<EpochMetrics> history)
+    [Fact]
+    public void Should_StopAfterTheEpochAndSayTheLossWasNaN_When_TheLossDivergesFromTheStart()
     {
-        var losses = history.Select(m => m.ValidationLoss!.Value).ToList();
-        for (var epoch = 1; epoch < losses.Count; epoch++)
-        {
-            losses[epoch].ShouldBeGreaterThan(losses[epoch - 1], $"validation losses {string.Join(", ", losses)}");
-        }
+        // Given: one pixel is NaN, so the first batch that holds it turns the loss, and through Adam every weight, into NaN
+        using var folder = new TemporaryFolder();
+        using var clean = TinyRuns.Problem.Make(60, sampleSeed: 1);
+        using var batch = clean.All();
+        var pixels = batch.Images.ToArray<float>();
+        pixels[5] = float.NaN;
+        using var images = Torch.Torch.FromArray(pixels, batch.Images.Shape);
+        using var train = new TensorDataset(images, batch.Labels);
+        var run = new RunDirectory(folder["run"]);
+
+        // When
+        var error = Should.Throw<InvalidOperationException>(() =>
+            new Trainer(Protocol with { Epochs = 5 }, new CrossEntropyObjective()).Fit(TinyRuns.Mlp(), train, null, run));
+
+        // Then: one epoch recorded, with its NaN loss, and a message that says what happened
+        error.Message.ShouldContain("NaN");
+        var history = run.ReadMetrics();
+        history.Count.ShouldBe(1);
+        double.IsNaN(history[0].TrainLoss).ShouldBeTrue();
     }
 }

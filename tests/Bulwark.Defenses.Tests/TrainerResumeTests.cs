@@ -56,18 +56,20 @@ public sealed class TrainerResumeTests
         // Given: a validation loss that only worsens, so the plateau schedule halves the rate in the third and fifth epochs,
         // the second time only if the count of bad epochs survived the resume
         using var folder = new TemporaryFolder();
-        using var train = TinyRuns.Problem.MakeWithContradictingValidation(150, sampleSeed: 1, Protocol.ValidationSplit, Protocol.Seed);
+        var protocol = Protocol with { ValidationSplit = 0.25, Seed = 5 };
+        using var train = TinyRuns.Problem.MakeWithContradictingValidation(160, sampleSeed: 1, protocol.ValidationSplit, protocol.Seed);
         var spec = TinyRuns.Mlp();
         var uninterrupted = new RunDirectory(folder["uninterrupted"]);
         var extended = new RunDirectory(folder["extended"]);
-        var expected = new Trainer(Protocol, new CrossEntropyObjective()).Fit(spec, train, null, uninterrupted);
-        new Trainer(Protocol with { Epochs = 4 }, new CrossEntropyObjective()).Fit(spec, train, null, extended);
+        var expected = new Trainer(protocol, new CrossEntropyObjective()).Fit(spec, train, null, uninterrupted);
+        new Trainer(protocol with { Epochs = 4 }, new CrossEntropyObjective()).Fit(spec, train, null, extended);
 
         // When
-        var resumed = new Trainer(Protocol, new CrossEntropyObjective()).Fit(spec, train, null, extended, resume: true);
+        var resumed = new Trainer(protocol, new CrossEntropyObjective()).Fit(spec, train, null, extended, resume: true);
 
         // Then
         ShouldMatch(resumed, extended, expected, uninterrupted);
+        HistoryAssertions.ShouldOnlyWorsen(expected.History);
         resumed.History.Select(m => m.LearningRate).ShouldBe([0.01, 0.01, 0.005, 0.005, 0.0025, 0.0025]);
     }
 
@@ -109,7 +111,7 @@ public sealed class TrainerResumeTests
 
         // Then
         resumed.Epochs.ShouldBe(2);
-        WithoutTiming(resumed.History).ShouldBe(WithoutTiming(finished.History));
+        HistoryAssertions.WithoutTiming(resumed.History).ShouldBe(HistoryAssertions.WithoutTiming(finished.History));
         File.ReadAllBytes(run.CheckpointWeightsFile).ShouldBe(checkpointBefore);
     }
 
@@ -118,16 +120,12 @@ public sealed class TrainerResumeTests
         RunFiles.ShouldHoldIdenticalTensors(actualRun.CheckpointWeightsFile, expectedRun.CheckpointWeightsFile);
         RunFiles.ShouldHoldIdenticalTensors(actualRun.CheckpointOptimizerFile, expectedRun.CheckpointOptimizerFile);
         RunFiles.ShouldHoldIdenticalTensors(actualRun.BestWeightsFile, expectedRun.BestWeightsFile);
-        WithoutTiming(actualRun.ReadMetrics()).ShouldBe(WithoutTiming(expectedRun.ReadMetrics()));
-        WithoutTiming(actual.History).ShouldBe(WithoutTiming(expected.History));
+        HistoryAssertions.WithoutTiming(actualRun.ReadMetrics()).ShouldBe(HistoryAssertions.WithoutTiming(expectedRun.ReadMetrics()));
+        HistoryAssertions.WithoutTiming(actual.History).ShouldBe(HistoryAssertions.WithoutTiming(expected.History));
         actual.History.Count.ShouldBe(Epochs);
         actual.Epochs.ShouldBe(expected.Epochs);
         actual.BestEpoch.ShouldBe(expected.BestEpoch);
         actual.TestAccuracy.ShouldBe(expected.TestAccuracy);
         actual.StoppedEarly.ShouldBe(expected.StoppedEarly);
     }
-
-    /// <summary>Every metric except the wall-clock ones, which no two runs share.</summary>
-    private static List<EpochMetrics> WithoutTiming(IEnumerable<EpochMetrics> history) =>
-        [.. history.Select(m => m with { Seconds = 0, SamplesPerSecond = 0 })];
 }

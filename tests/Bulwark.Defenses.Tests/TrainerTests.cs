@@ -13,9 +13,9 @@ public sealed class TrainerTests
     {
         // Given
         using var folder = new TemporaryFolder();
-        using var train = TinyRuns.Problem.Make(240, sampleSeed: 1);
+        using var train = TinyRuns.Problem.Make(480, sampleSeed: 1);
         using var test = TinyRuns.Problem.Make(120, sampleSeed: 2);
-        var trainer = new Trainer(Quick with { Epochs = 40 }, new CrossEntropyObjective());
+        var trainer = new Trainer(Quick with { Epochs = 30, BatchSize = 48 }, new CrossEntropyObjective());
 
         // When
         var result = trainer.Fit(TinyRuns.Mlp(), train, test, new RunDirectory(folder["run"]));
@@ -75,5 +75,22 @@ public sealed class TrainerTests
 
         // When / Then
         LeakGuard.Check(() => trainer.Fit(TinyRuns.Mlp(), train, test, new RunDirectory(folder["run"])));
+    }
+
+    [Fact]
+    public void Should_RefuseBeforeCreatingTheRunDirectory_When_TheArchitectureIsUnknown()
+    {
+        // Given
+        using var folder = new TemporaryFolder();
+        using var train = TinyRuns.Problem.Make(40, sampleSeed: 1);
+        var spec = TinyRuns.Mlp() with { Architecture = "no-such-net" };
+
+        // When
+        var error = Should.Throw<ArgumentException>(() =>
+            new Trainer(Quick, new CrossEntropyObjective()).Fit(spec, train, null, new RunDirectory(folder["run"])));
+
+        // Then
+        error.Message.ShouldContain("no-such-net");
+        Directory.Exists(folder["run"]).ShouldBeFalse();
     }
 }

@@ -11,9 +11,9 @@ using Torch = Bulwark.Torch.Torch;
 /// (DESIGN §6). The function under test maps float64 inputs to a float64 output; a tensor output is
 /// reduced to the scalar Σ w ⊙ f(x) with fixed random weights w, so every output element takes part.
 /// <list type="bullet">
-/// <item><see cref="FirstOrder(Func{Tensor[], Tensor}, Tensor[])"/> compares <see cref="Autograd.Grad(IReadOnlyList{Tensor}, IReadOnlyList{Tensor}, IReadOnlyList{Tensor?}?, bool?, bool, bool)"/>
-/// of that scalar with central differences (s(x + h·eᵢ) − s(x − h·eᵢ)) / 2h.</item>
-/// <item><see cref="SecondOrder(Func{Tensor[], Tensor}, Tensor[])"/> takes g = ∂s/∂x with <c>createGraph</c>, forms
+/// <item><c>FirstOrder</c> compares <c>Autograd.Grad</c> of that scalar with central differences
+/// (s(x + h·eᵢ) − s(x − h·eᵢ)) / 2h.</item>
+/// <item><c>SecondOrder</c> takes g = ∂s/∂x with <c>createGraph</c>, forms
 /// the scalar Σ v ⊙ g with fixed random directions v, and checks its gradient (a Hessian-vector product,
 /// mixed terms included) against central differences of the same scalar.</item>
 /// </list>

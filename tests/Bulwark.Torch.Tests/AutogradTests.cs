@@ -78,6 +78,36 @@ public sealed class AutogradTests
     }
 
     [Fact]
+    public void Should_weight_the_output_When_grad_gets_a_gradient_output()
+    {
+        // Given: y = x², so vᵀ ∂y/∂x = 2 v ⊙ x
+        using var scope = TensorScope.Begin();
+        var x = Torch.FromArray(new double[] { 1, 2, 3 }, 3).RequiresGrad_();
+        var v = Torch.FromArray(new double[] { 0.5, -1, 2 }, 3);
+
+        // When
+        var grad = Autograd.Grad(x.Square(), x, v);
+
+        // Then
+        grad.ToArray<double>().ShouldBe([1.0, -4, 12]);
+    }
+
+    [Fact]
+    public void Should_flow_back_in_the_input_dtype_When_the_graph_changes_dtype()
+    {
+        // Given: a float64 leaf used in float32 arithmetic
+        using var scope = TensorScope.Begin();
+        var x = Torch.FromArray(new double[] { 1, 2 }, 2).RequiresGrad_();
+
+        // When
+        var grad = Autograd.Grad((x.Float() * 3.0).Square().Sum(), x);
+
+        // Then: d/dx (3x)² = 18x
+        grad.DType.ShouldBe(DType.Float64);
+        grad.ToArray<double>().ShouldBe([18.0, 36]);
+    }
+
+    [Fact]
     public void Should_return_null_for_an_unused_input_When_allow_unused_is_set()
     {
         // Given

@@ -171,6 +171,9 @@ public sealed class DataRoundTripTests
         Torch.Scalar(2.5).ToSingle().ShouldBe(2.5f);
         Torch.TensorOf(42L).ToInt64().ShouldBe(42);
         Torch.TensorOf(true).ToBoolean().ShouldBeTrue();
+        Torch.TensorOf(false).ToBoolean().ShouldBeFalse();
+        Torch.Scalar(0.5).ToBoolean().ShouldBeTrue();
+        Torch.Scalar(0).ToBoolean().ShouldBeFalse();
         Torch.Scalar(-7, DType.Int32).ToInt64().ShouldBe(-7);
     }
 }

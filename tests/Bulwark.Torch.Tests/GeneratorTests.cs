@@ -1,3 +1,4 @@
+using Bulwark.TestKit;
 using Bulwark.Torch.Nn;
 
 namespace Bulwark.Torch.Tests;
@@ -123,6 +124,23 @@ public sealed class GeneratorTests
         dropoutNext.ShouldNotBe(dropout);
     }
 
+    [CudaFact]
+    public void Should_make_gpu_dropout_reproducible_When_the_default_generator_is_seeded()
+    {
+        // Given: dropout on a GPU draws from that device's generator, not from the CPU one
+        using var scope = TensorScope.Begin();
+        var x = Torch.Ones([4096], device: Device.Cuda());
+
+        // When
+        Torch.ManualSeed(42);
+        var first = Functional.Dropout(x, 0.5).ToBytes();
+        Torch.ManualSeed(42);
+        var again = Functional.Dropout(x, 0.5).ToBytes();
+
+        // Then
+        again.ShouldBe(first);
+    }
+
     [Fact]
     public void Should_replay_dropout_and_default_draws_When_the_default_rng_state_is_restored()
     {
@@ -144,6 +162,40 @@ public sealed class GeneratorTests
         // Then
         dropoutReplayed.ShouldBe(dropout);
         randReplayed.ShouldBe(rand);
+    }
+
+    [Fact]
+    public void Should_draw_what_the_default_generator_draws_When_both_have_the_same_seed()
+    {
+        // Given
+        using var scope = TensorScope.Begin();
+        using var generator = new Generator(2024);
+        Torch.ManualSeed(2024);
+
+        // When
+        var fromDefault = Torch.Randn(16).ToBytes();
+        var fromGenerator = Torch.Randn([16], generator).ToBytes();
+
+        // Then
+        fromGenerator.ShouldBe(fromDefault);
+    }
+
+    [Fact]
+    public void Should_reject_a_state_of_the_wrong_size_and_keep_the_stream_When_restoring_the_default_generator()
+    {
+        // Given
+        using var scope = TensorScope.Begin();
+        Torch.ManualSeed(5);
+        var expected = Torch.Rand(8).ToBytes();
+        Torch.ManualSeed(5);
+
+        // When
+        var error = Should.Throw<TorchException>(() => Torch.SetRngState(new byte[3]));
+        var actual = Torch.Rand(8).ToBytes();
+
+        // Then
+        error.Message.ShouldNotContain("Exception raised from");
+        actual.ShouldBe(expected);
     }
 
     [Fact]

@@ -147,6 +147,93 @@ public sealed class MathTests
     }
 
     [Fact]
+    public void Should_stay_integer_When_integer_tensors_are_combined_with_each_other_and_whole_numbers()
+    {
+        // Given: every scalar crosses into native code as a double, yet `x + 1` on int64 must not become float
+        using var scope = TensorScope.Begin();
+        var x = Torch.Arange(3);
+        var counter = Torch.Zeros([1], DType.Int64);
+
+        // When
+        var sum = x + x;
+        var difference = x.Sub(x, alpha: 2);
+        var plusOne = x + 1;
+        var twice = x * 2;
+        var fromTen = 10 - x;
+        counter.Add_(1).Add_(2).Mul_(4);
+        counter.Add_(Torch.Ones([1], DType.Int64), alpha: 5);
+
+        // Then
+        sum.DType.ShouldBe(DType.Int64);
+        sum.ToArray<long>().ShouldBe([0L, 2L, 4L]);
+        difference.ToArray<long>().ShouldBe([0L, -1L, -2L]);
+        plusOne.DType.ShouldBe(DType.Int64);
+        plusOne.ToArray<long>().ShouldBe([1L, 2L, 3L]);
+        twice.ToArray<long>().ShouldBe([0L, 2L, 4L]);
+        fromTen.ToArray<long>().ShouldBe([10L, 9L, 8L]);
+        counter.ToArray<long>().ShouldBe([17L]);
+        x.Clamp(1, 1).ToArray<long>().ShouldBe([1L, 1L, 1L]);
+    }
+
+    [Fact]
+    public void Should_keep_the_integer_dtype_When_integer_tensors_are_filled_masked_scattered_and_clamped()
+    {
+        // Given
+        using var scope = TensorScope.Begin();
+        var labels = Torch.FromArray(new long[] { 4, -1, 7 }, 3);
+        var mask = Torch.TensorOf(false, true, false);
+
+        // When
+        var full = Torch.Full([2], 3, DType.Int32);
+        var masked = labels.MaskedFill(mask, 0);
+        var scattered = Torch.Zeros([3], DType.Int64).Scatter(0, Torch.TensorOf(1L), 5);
+        var clamped = labels.Clone().Clamp_(0, 5);
+        var summed = labels.Sum();
+
+        // Then
+        full.DType.ShouldBe(DType.Int32);
+        full.ToArray<int>().ShouldBe([3, 3]);
+        masked.ToArray<long>().ShouldBe([4L, 0L, 7L]);
+        scattered.ToArray<long>().ShouldBe([0L, 5L, 0L]);
+        clamped.ToArray<long>().ShouldBe([4L, 0L, 5L]);
+        summed.DType.ShouldBe(DType.Int64);
+        summed.ToInt64().ShouldBe(10);
+    }
+
+    [Fact]
+    public void Should_promote_to_float_When_an_integer_tensor_meets_a_fraction()
+    {
+        // Given
+        using var scope = TensorScope.Begin();
+        var x = Torch.Arange(3);
+
+        // When
+        var shifted = x + 0.5;
+        var halved = x / 2;
+
+        // Then: as in PyTorch, a fractional scalar promotes to the default float dtype, and division is true division
+        shifted.DType.ShouldBe(DType.Float32);
+        shifted.ToArray<float>().ShouldBe([0.5f, 1.5f, 2.5f]);
+        halved.ToArray<float>().ShouldBe([0f, 0.5f, 1f]);
+        Should.Throw<TorchException>(() => Torch.Zeros([1], DType.Int64).Add_(0.5));
+    }
+
+    [Fact]
+    public void Should_give_floats_When_a_bool_mask_is_scaled()
+    {
+        // Given
+        using var scope = TensorScope.Begin();
+        var mask = Torch.TensorOf(true, false, true);
+
+        // When
+        var weights = mask * 1.0;
+
+        // Then
+        weights.DType.ShouldBe(DType.Float32);
+        weights.ToArray<float>().ShouldBe([1f, 0f, 1f]);
+    }
+
+    [Fact]
     public void Should_detect_non_finite_values_When_isnan_and_isfinite_are_applied()
     {
         // Given

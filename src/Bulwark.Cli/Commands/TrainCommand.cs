@@ -14,6 +14,15 @@ internal static class TrainCommand
     public static Command Create()
     {
         var model = new Option<string>("--model") { Description = $"Architecture: {string.Join(", ", ModelZoo.Names)}", DefaultValueFactory = _ => "lenet5" };
+        // Checked while parsing, before any data is loaded.
+        model.Validators.Add(result =>
+        {
+            var name = result.GetValueOrDefault<string>();
+            if (!ModelZoo.Names.Contains(name))
+            {
+                result.AddError($"unknown model '{name}'; known: {string.Join(", ", ModelZoo.Names)}");
+            }
+        });
         var dataset = new Option<string>("--dataset") { Description = "mnist or fashion-mnist", DefaultValueFactory = _ => "mnist" };
         var epochs = new Option<int>("--epochs") { DefaultValueFactory = _ => 10 };
         var batchSize = new Option<int>("--batch-size") { DefaultValueFactory = _ => 128 };
@@ -33,6 +42,11 @@ internal static class TrainCommand
         var widths = new Option<string?>("--widths") { Description = "Hidden widths for mlp, e.g. 1200,1200,1200" };
         var dropout = new Option<double>("--dropout") { Description = "Dropout where the architecture has one (mlp, madry-cnn)" };
         var limit = new Option<int?>("--train-samples") { Description = "Use only the first N training samples (quick runs)" };
+        var normalize = new Option<string>("--normalize")
+        {
+            Description = "Input standardisation built into the model: auto (the dataset's mean/std), none, or MEAN,…/STD,…",
+            DefaultValueFactory = _ => "auto",
+        };
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its last checkpoint" };
         var dataDir = CommonOptions.DataDir();
         var threads = CommonOptions.Threads();
@@ -40,7 +54,7 @@ internal static class TrainCommand
         var command = new Command("train", "Train a classifier; writes config, metrics, best weights and checkpoints to a run directory")
         {
             model, dataset, epochs, batchSize, optimizer, lr, weightDecay, momentum, nesterov, seed, output, validationSplit,
-            plateauFactor, plateauPatience, earlyStopping, objective, lambda, widths, dropout, limit, resume, dataDir, threads,
+            plateauFactor, plateauPatience, earlyStopping, objective, lambda, widths, dropout, limit, normalize, resume, dataDir, threads,
         };
         command.SetAction(parse =>
         {
@@ -49,8 +63,11 @@ internal static class TrainCommand
             var directory = DataDirectory.Resolve(parse.GetValue(dataDir));
             using var train = DatasetCatalog.Load(datasetName, directory, train: true, limit: parse.GetValue(limit));
             using var test = DatasetCatalog.Load(datasetName, directory, train: false);
+            var (mean, std) = Standardization(parse.GetValue(normalize)!, datasetName);
             var spec = new ModelSpec
             {
+                Mean = mean,
+                Std = std,
                 Architecture = parse.GetValue(model)!,
                 Channels = (int)train.ImageShape[0],
                 ImageSize = (int)train.ImageShape[1],
@@ -72,11 +89,13 @@ internal static class TrainCommand
                 PlateauFactor = parse.GetValue(plateauFactor),
                 PlateauPatience = parse.GetValue(plateauPatience),
                 EarlyStoppingPatience = parse.GetValue(earlyStopping),
+                Dataset = datasetName,
             };
             var runPath = parse.GetValue(output) ?? Path.Combine("runs", $"{spec.Architecture}-{datasetName}-seed{options.Seed}");
             var trainer = new Trainer(options, Objectives.Create(parse.GetValue(objective)!, parse.GetValue(lambda)));
             var console = CliRunner.Console;
-            console.MarkupLineInterpolated($"[bold]Training[/] {spec} on {datasetName} ({train.Count} images) — {options} — {trainer.Objective}");
+            // MarkupLineInterpolated escapes only string arguments: a spec's "[0.1307]" would otherwise be read as a style.
+            console.MarkupLineInterpolated($"[bold]Training[/] {spec.ToString()} on {datasetName} ({train.Count} images) — {options.ToString()} — {trainer.Objective.ToString()}");
             var result = ProgressDisplay.Run(console, options.Epochs,
                 progress => trainer.Fit(spec, train, test, new RunDirectory(runPath), parse.GetValue(resume), progress, CliRunner.Cancellation));
             foreach (var epoch in result.History)
@@ -104,5 +123,27 @@ internal static class TrainCommand
             return 0;
         });
         return command;
+    }
+
+    private static (double[]? Mean, double[]? Std) Standardization(string value, string dataset)
+    {
+        switch (value)
+        {
+            case "none":
+                return (null, null);
+            case "auto":
+                var statistics = DatasetCatalog.Statistics(dataset);
+                return statistics is null ? (null, null) : ([.. statistics.Mean], [.. statistics.Std]);
+        }
+
+        var parts = value.Split('/');
+        if (parts.Length != 2)
+        {
+            throw new ArgumentException($"--normalize takes auto, none or MEAN,…/STD,…; got '{value}'");
+        }
+
+        static double[] Parse(string list) =>
+            [.. list.Split(',').Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture))];
+        return (Parse(parts[0]), Parse(parts[1]));
     }
 }

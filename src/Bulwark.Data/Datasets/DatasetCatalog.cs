@@ -6,6 +6,19 @@ public static class DatasetCatalog
     /// <summary>The canonical names, in the order a help text lists them.</summary>
     public static IReadOnlyList<string> Names { get; } = [Mnist.FolderName, FashionMnist.FolderName, "cifar10", "cifar100"];
 
+    /// <summary>
+    /// The per-channel mean and standard deviation of a dataset's training images (pixels in [0, 1]), its usual
+    /// standardisation; null for an unknown name.
+    /// </summary>
+    public static Normalize? Statistics(string name) => Canonical(name) switch
+    {
+        Mnist.FolderName => Normalize.Mnist,
+        FashionMnist.FolderName => new([0.2860], [0.3530]),
+        "cifar10" => Normalize.Cifar10,
+        "cifar100" => new([0.5071, 0.4865, 0.4409], [0.2673, 0.2564, 0.2762]),
+        _ => null,
+    };
+
     /// <summary>Loads dataset <paramref name="name"/> (case-insensitive; <c>cifar-10</c> and <c>fashion_mnist</c> work too) from <paramref name="dataDir"/>.</summary>
     /// <param name="name">One of <see cref="Names"/>.</param>
     /// <param name="dataDir">The data directory (see <see cref="DataDirectory.Resolve(string?)"/>).</param>

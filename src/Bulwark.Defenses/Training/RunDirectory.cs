@@ -13,6 +13,12 @@ namespace Bulwark.Defenses.Training;
 /// </summary>
 public sealed class RunDirectory
 {
+    // A diverged epoch has a NaN loss; it is written as the string "NaN" rather than breaking the file.
+    private static readonly JsonSerializerOptions MetricsJson = new()
+    {
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
     public RunDirectory(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -102,12 +108,38 @@ public sealed class RunDirectory
 
     /// <summary>Rewrites metrics.jsonl with the given lines (atomic; used after a resume truncates history).</summary>
     public void WriteMetrics(IEnumerable<EpochMetrics> history) =>
-        AtomicFile.WriteAllText(MetricsFile, string.Concat(history.Select(m => JsonSerializer.Serialize(m) + "\n")));
+        AtomicFile.WriteAllText(MetricsFile, string.Concat(history.Select(m => JsonSerializer.Serialize(m, MetricsJson) + "\n")));
 
-    public List<EpochMetrics> ReadMetrics() =>
-        File.Exists(MetricsFile)
-            ? File.ReadAllLines(MetricsFile).Where(l => l.Length > 0)
-                .Select(l => JsonSerializer.Deserialize<EpochMetrics>(l) ?? throw new InvalidDataException($"{MetricsFile}: empty line"))
-                .ToList()
-            : [];
+    /// <summary>The metrics of every recorded epoch, in order; none when metrics.jsonl does not exist yet.</summary>
+    /// <exception cref="InvalidDataException">A line is not a metrics record; the message names the file and the line.</exception>
+    public List<EpochMetrics> ReadMetrics()
+    {
+        if (!File.Exists(MetricsFile))
+        {
+            return [];
+        }
+
+        var history = new List<EpochMetrics>();
+        var lineNumber = 0;
+        foreach (var line in File.ReadLines(MetricsFile))
+        {
+            lineNumber++;
+            if (line.Length == 0)
+            {
+                continue;
+            }
+
+            try
+            {
+                history.Add(JsonSerializer.Deserialize<EpochMetrics>(line, MetricsJson)
+                    ?? throw new InvalidDataException($"{MetricsFile}: line {lineNumber} is null, not a metrics record"));
+            }
+            catch (JsonException e)
+            {
+                throw new InvalidDataException($"{MetricsFile}: line {lineNumber} is not a metrics record ({e.Message})", e);
+            }
+        }
+
+        return history;
+    }
 }

@@ -46,10 +46,12 @@ public sealed class Trainer(TrainerOptions options, ITrainingObjective objective
                 $"{run.Path} already holds a run; pass --resume to continue it or choose another --out");
         }
 
-        run.Create();
         Torch.Torch.ManualSeed(Options.Seed);
         using var model = ModelZoo.Create(spec);
         using var optimizer = CreateOptimizer(model);
+
+        // Only now: an unknown model or optimizer must not leave an empty run directory behind.
+        run.Create();
         var (trainPart, validationPart) = Options.ValidationSplit > 0
             ? DatasetSplit.TrainValidation(train, Options.ValidationSplit, Options.Seed)
             : (train, null);
@@ -85,7 +87,7 @@ public sealed class Trainer(TrainerOptions options, ITrainingObjective objective
         else
         {
             run.WriteModelSpec(spec);
-            run.WriteConfig(new { dataset = train.Name, options = Options, objective = Objective.ToString(), model = spec });
+            run.WriteConfig(new { dataset = Options.Dataset ?? train.Name, options = Options, objective = Objective.ToString(), model = spec });
             run.WriteMetrics(history);
         }
 
@@ -140,6 +142,13 @@ public sealed class Trainer(TrainerOptions options, ITrainingObjective objective
                 Finished = stoppedEarly,
             };
             SaveCheckpoint(run, model, spec, optimizer, state, history);
+        }
+
+        if (state.Epoch >= 0 && !File.Exists(run.BestWeightsFile))
+        {
+            // Only a loss that is NaN from the first epoch on leaves nothing to keep as the best model.
+            throw new InvalidOperationException(
+                $"training diverged: the loss was NaN from the first epoch on, so no weights were kept as best; see {run.MetricsFile}");
         }
 
         double? testAccuracy = null;

@@ -41,6 +41,9 @@ public sealed record TrainerOptions
     /// <summary>Drop the last incomplete training batch (the moment-regularizer reference does).</summary>
     public bool DropLast { get; init; }
 
+    /// <summary>Catalog name of the training data (e.g. <c>mnist</c>), recorded in config.json so that later commands find it.</summary>
+    public string? Dataset { get; init; }
+
     public override string ToString() =>
         $"{Optimizer} lr={LearningRate} batch={BatchSize} epochs={Epochs} seed={Seed}" +
         (ValidationSplit > 0 ? $" val={ValidationSplit}" : "") +

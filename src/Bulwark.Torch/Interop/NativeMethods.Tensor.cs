@@ -201,6 +201,9 @@ internal static partial class NativeMethods
     internal static partial int BwTensor_maskedSelect(TensorHandle t, TensorHandle mask, out TensorHandle @out);
 
     [LibraryImport(NativeLibraryLoader.LibraryName)]
+    internal static partial int BwTensor_indexCopy(TensorHandle t, long dim, TensorHandle index, TensorHandle source, out TensorHandle @out);
+
+    [LibraryImport(NativeLibraryLoader.LibraryName)]
     internal static partial int BwTensor_nonzero(TensorHandle t, out TensorHandle @out);
 
     [LibraryImport(NativeLibraryLoader.LibraryName)]

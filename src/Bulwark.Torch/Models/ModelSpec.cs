@@ -26,6 +26,15 @@ public sealed record ModelSpec
     /// <summary>Dropout probability where the architecture has an optional dropout layer (0 = none).</summary>
     public double Dropout { get; init; }
 
+    /// <summary>
+    /// Per-channel mean of an input standardisation built into the model as its first layer (<see cref="Nn.Standardize"/>);
+    /// null for none. The model then takes inputs in their natural box, [0, 1] for images.
+    /// </summary>
+    public double[]? Mean { get; init; }
+
+    /// <summary>Per-channel standard deviation that goes with <see cref="Mean"/>.</summary>
+    public double[]? Std { get; init; }
+
     private static readonly JsonSerializerOptions Json = new()
     {
         WriteIndented = true,
@@ -50,5 +59,6 @@ public sealed record ModelSpec
 
     public override string ToString() =>
         $"{Architecture}({Channels}×{ImageSize}×{ImageSize} → {Classes}" +
-        (Widths is null ? "" : $", widths {string.Join("-", Widths)}") + (Dropout > 0 ? $", dropout {Dropout})" : ")");
+        (Widths is null ? "" : $", widths {string.Join("-", Widths)}") + (Dropout > 0 ? $", dropout {Dropout}" : "") +
+        (Mean is null ? ")" : $", standardised by mean [{string.Join(", ", Mean)}] std [{string.Join(", ", Std ?? [])}])");
 }

@@ -17,6 +17,30 @@ public static class ModelZoo
     public static Sequential Create(ModelSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
+        if ((spec.Mean is null) != (spec.Std is null))
+        {
+            throw new ArgumentException("a model spec needs both mean and std for its standardisation, or neither", nameof(spec));
+        }
+
+        var network = CreateNetwork(spec);
+        if (spec.Mean is null)
+        {
+            return network;
+        }
+
+        // Prepend the standardisation: the network's own layers keep their relative order and names shift by one.
+        var layers = network.Layers.ToList();
+        var model = new Sequential(new Standardize(spec.Mean, spec.Std!));
+        foreach (var layer in layers)
+        {
+            model.Add(layer);
+        }
+
+        return model;
+    }
+
+    private static Sequential CreateNetwork(ModelSpec spec)
+    {
         return spec.Architecture switch
         {
             "mlp" => Mlp(spec.Channels * spec.ImageSize * spec.ImageSize, spec.Widths ?? [1200, 1200, 1200], spec.Classes, spec.Dropout),

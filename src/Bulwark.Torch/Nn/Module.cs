@@ -26,17 +26,20 @@ public abstract class Module : IDisposable
     /// <summary>Registers a tensor as a trainable parameter (gradient required); the module owns it from now on.</summary>
     protected Tensor RegisterParameter(string name, Tensor tensor)
     {
+        // The name is checked before the tensor leaves its scope, so a refused tensor is still freed with it.
+        CheckName(name);
         Own(tensor);
         tensor.RequiresGrad = true;
-        parameters.Add(new(CheckName(name), tensor));
+        parameters.Add(new(name, tensor));
         return tensor;
     }
 
     /// <summary>Registers a tensor that is state but not trained (e.g. running statistics).</summary>
     protected Tensor RegisterBuffer(string name, Tensor tensor)
     {
+        CheckName(name);
         Own(tensor);
-        buffers.Add(new(CheckName(name), tensor));
+        buffers.Add(new(name, tensor));
         return tensor;
     }
 
@@ -186,21 +189,21 @@ public abstract class Module : IDisposable
             }
         }
 
-        using var noGrad = Autograd.NoGrad();
-        foreach (var (name, target) in own)
+        // Every shape is checked before anything is copied, so a refused state dict leaves the module as it was.
+        var pairs = own.Where(p => state.ContainsKey(p.Key)).Select(p => (Name: p.Key, Target: p.Value, Source: state[p.Key])).ToList();
+        foreach (var (name, target, source) in pairs)
         {
-            if (!state.TryGetValue(name, out var source))
-            {
-                continue;
-            }
-
             if (!source.Shape.SequenceEqual(target.Shape))
             {
                 throw new ArgumentException(
                     $"'{name}' has shape [{string.Join(", ", source.Shape)}] in the state dict but " +
                     $"[{string.Join(", ", target.Shape)}] in the module", nameof(state));
             }
+        }
 
+        using var noGrad = Autograd.NoGrad();
+        foreach (var (_, target, source) in pairs)
+        {
             target.Copy_(source);
         }
     }

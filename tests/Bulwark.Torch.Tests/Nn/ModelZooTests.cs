@@ -125,28 +125,6 @@ public sealed class ModelZooTests
         model.ParameterCount.ShouldBe(expected);
     }
 
-    [Theory]
-    [InlineData(28)]
-    [InlineData(32)]
-    public void Should_reduce_to_one_pixel_before_the_classifier_When_gnm_alexnet_runs_on_small_images(int imageSize)
-    {
-        // Given
-        using var scope = TensorScope.Begin();
-        using var model = ModelZoo.SmallAlexNet(channels: 3, imageSize: imageSize);
-        var x = Torch.Rand(2, 3, imageSize, imageSize);
-
-        // When: everything up to (not including) Flatten
-        var features = x;
-        foreach (var layer in model.Layers.TakeWhile(layer => layer is not Flatten))
-        {
-            features = layer.Forward(features);
-        }
-
-        // Then: 256 channels of 1 × 1, which is what the first fully connected layer takes
-        features.Shape.ShouldBe([2L, 256L, 1L, 1L]);
-        model.Layers.OfType<Linear>().First().InFeatures.ShouldBe(256);
-    }
-
     [Fact]
     public void Should_refuse_large_images_When_gnm_alexnet_is_the_small_input_variant()
     {
@@ -216,8 +194,6 @@ public sealed class ModelZooTests
     [InlineData("madry-cnn", 33)]
     [InlineData("margin-lenet", 28)]
     [InlineData("margin-lenet", 31)]
-    [InlineData("gnm-alexnet", 21)]
-    [InlineData("gnm-alexnet", 45)]
     [InlineData("gnm-alexnet", 63)]
     public void Should_size_the_first_fully_connected_layer_to_the_feature_map_When_the_image_size_is_unusual(
         string architecture, int imageSize)
@@ -236,5 +212,26 @@ public sealed class ModelZooTests
 
         // Then
         flattened.Size(1).ShouldBe(model.Layers.OfType<Linear>().First().InFeatures);
+    }
+
+    [Theory]
+    [InlineData("gnm-lenet", 3, 4)]
+    [InlineData("madry-cnn", 3, 4)]
+    [InlineData("margin-lenet", 15, 16)]
+    [InlineData("gnm-alexnet", 20, 21)]
+    public void Should_name_the_smallest_size_When_an_image_is_too_small_for_the_pools(
+        string architecture, int tooSmall, int smallest)
+    {
+        // Given
+        var spec = new ModelSpec { Architecture = architecture, ImageSize = tooSmall };
+
+        // When
+        var error = Should.Throw<ArgumentException>(() => ModelZoo.Create(spec));
+
+        // Then: the message says what is needed, and the smallest size itself is accepted
+        error.Message.ShouldContain($"at least {smallest}×{smallest}");
+        using var model = ModelZoo.Create(spec with { ImageSize = smallest });
+        using var scope = TensorScope.Begin();
+        model.Forward(Torch.Rand(1, 1, smallest, smallest)).Shape.ShouldBe([1L, 10L]);
     }
 }

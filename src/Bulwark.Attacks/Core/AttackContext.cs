@@ -1,0 +1,106 @@
+using Bulwark.Torch;
+using Bulwark.Torch.Nn;
+
+namespace Bulwark.Attacks;
+
+/// <summary>What an attack works with while it runs: the model, a seeded generator, and a gradient counter.</summary>
+public sealed class AttackContext : IDisposable
+{
+    internal AttackContext(AttackModel model, ulong seed)
+    {
+        Model = model;
+        Generator = new Generator(seed);
+    }
+
+    public AttackModel Model { get; }
+
+    /// <summary>The attack's own random stream (random starts, restarts, noise).</summary>
+    public Generator Generator { get; }
+
+    /// <summary>Per-sample gradient evaluations so far (a batch of n counts n).</summary>
+    public long GradientEvaluations { get; private set; }
+
+    /// <summary>Logits without recording a graph.</summary>
+    public Tensor Logits(Tensor inputs)
+    {
+        using var noGrad = Autograd.NoGrad();
+        return Model.Logits(inputs);
+    }
+
+    /// <summary>
+    /// The gradient of <c>loss(logits)</c> summed over the batch with respect to <paramref name="inputs"/>, with the
+    /// logits at <paramref name="inputs"/> (detached). Because samples do not interact, row i is ∂loss_i/∂x_i.
+    /// </summary>
+    public (Tensor Logits, Tensor Gradient) LossGradient(Tensor inputs, Func<Tensor, Tensor> perSampleLoss)
+    {
+        using var scope = TensorScope.Begin();
+        var x = inputs.Detach().RequiresGrad_();
+        var logits = Model.Logits(x);
+        var loss = perSampleLoss(logits).Sum();
+        var gradient = Autograd.Grad(loss, x);
+        GradientEvaluations += inputs.Size(0);
+        return (scope.Keep(logits.Detach()), scope.Keep(gradient));
+    }
+
+    /// <summary>Cross-entropy gradient: ascends for an untargeted criterion, descends towards the target for a targeted one.</summary>
+    public (Tensor Logits, Tensor Gradient) CrossEntropyGradient(Tensor inputs, Criterion criterion)
+    {
+        var sign = criterion.IsTargeted ? -1.0 : 1.0;
+        return LossGradient(inputs, logits =>
+        {
+            using var ce = Functional.CrossEntropy(logits, criterion.Labels, Reduction.None);
+            return ce.Mul(sign);
+        });
+    }
+
+    /// <summary>
+    /// Margin-loss gradient: ascends max_{k≠y} f_k − f_y (untargeted) or f_t − max_{k≠t} f_k (targeted), the C&amp;W
+    /// margin; its sign says whether the input is adversarial, which makes it exact on affine models.
+    /// </summary>
+    public (Tensor Logits, Tensor Gradient) MarginGradient(Tensor inputs, Criterion criterion) =>
+        LossGradient(inputs, logits => Margin(logits, criterion.Labels, criterion.IsTargeted));
+
+    /// <summary>Per-sample margin: max over other classes minus the label's logit (negated for targeted criteria).</summary>
+    public static Tensor Margin(Tensor logits, Tensor labels, bool targeted)
+    {
+        using var scope = TensorScope.Begin();
+        var index = labels.Unsqueeze(1);
+        var labelLogit = logits.Gather(1, index).Squeeze(1);
+        var others = logits.Scatter(1, index, double.NegativeInfinity);
+        var (best, _) = others.Max(1);
+        var margin = best.Sub(labelLogit);
+        return scope.Keep(targeted ? margin.Neg() : margin);
+    }
+
+    /// <summary>
+    /// The gradients of every logit with respect to the input in one batched backward: returns logits [N, K] and
+    /// Jacobian rows [N, K, ...] (the inputs are replicated K times, so one backward yields all K gradients).
+    /// </summary>
+    public (Tensor Logits, Tensor Jacobian) LogitJacobian(Tensor inputs)
+    {
+        using var scope = TensorScope.Begin();
+        var n = inputs.Size(0);
+        long classes;
+        using (var noGrad = Autograd.NoGrad())
+        {
+            classes = Model.Logits(inputs.Narrow(0, 0, 1)).Size(1);
+        }
+
+        var shape = inputs.Shape;
+        var repeatShape = new long[shape.Length + 1];
+        repeatShape[0] = classes;
+        Array.Copy(shape, 0, repeatShape, 1, shape.Length);
+        // replica k of sample i sits at row k·N + i
+        var replicated = inputs.Detach().Unsqueeze(0).Expand(repeatShape).Reshape([classes * n, .. shape[1..]]).Contiguous().RequiresGrad_();
+        var logits = Model.Logits(replicated);
+        var selector = Torch.Torch.Eye(classes, dtype: logits.DType, device: logits.Device)
+            .Unsqueeze(1).Expand(classes, n, classes).Reshape(classes * n, classes);
+        var gradient = Autograd.Grad(logits.Mul(selector).Sum(), replicated);
+        GradientEvaluations += classes * n;
+        var jacobian = gradient.View([classes, n, .. shape[1..]]).Transpose(0, 1).Contiguous();
+        var clean = logits.Detach().Narrow(0, 0, n);
+        return (scope.Keep(clean.Clone()), scope.Keep(jacobian));
+    }
+
+    public void Dispose() => Generator.Dispose();
+}
