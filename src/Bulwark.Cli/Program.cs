@@ -7,6 +7,7 @@ var root = new RootCommand("Bulwark: train image classifiers that resist noise a
     DataCommand.Create(),
     TrainCommand.Create(),
     TestCommand.Create(),
+    AttackCommand.Create(),
     BenchCommand.Create(),
 };
 root.Add(CommonOptions.Json);

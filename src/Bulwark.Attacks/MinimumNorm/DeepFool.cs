@@ -31,7 +31,12 @@ public sealed record DeepFoolOptions
     /// <summary>Added to each step's length (LTS4 1e-4; the margin code adds nothing).</summary>
     public double StepEpsilon { get; init; } = 1e-4;
 
-    public DeepFoolBoxHandling Box { get; init; } = DeepFoolBoxHandling.None;
+    /// <summary>
+    /// Clamping every iterate (the default) keeps the search inside the box, so the final clip cannot undo success;
+    /// <see cref="DeepFoolBoxHandling.None"/> reproduces the unclipped references (give the model an unbounded box to
+    /// measure ρ as they do).
+    /// </summary>
+    public DeepFoolBoxHandling Box { get; init; } = DeepFoolBoxHandling.ClampEachStep;
 
     public override string ToString() =>
         $"steps={Steps}, overshoot={Overshoot}, candidates={(Candidates?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "all")}, max step={MaxStep?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}, box={Box}";

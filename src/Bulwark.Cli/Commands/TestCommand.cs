@@ -35,7 +35,7 @@ internal static class TestCommand
         return command;
     }
 
-    private static string RunDataset(RunDirectory run)
+    internal static string RunDataset(RunDirectory run)
     {
         if (File.Exists(run.ConfigFile) && JsonNode.Parse(File.ReadAllText(run.ConfigFile))?["dataset"]?.GetValue<string>() is { } name)
         {

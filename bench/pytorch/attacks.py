@@ -1,0 +1,153 @@
+#!/usr/bin/env python3
+"""The PyTorch twins of Bulwark's FGSM, PGD/BIM and DeepFool, run on the same weights and inputs.
+
+Written from the algorithms' descriptions (the same choices Bulwark makes: ground-truth labels, freeze an input once
+it is adversarial, DeepFool's candidates = top-10 original logits, step (|f|/||w|| + 1e-4)·w/||w||, check at
+clamp(x + (1+overshoot)·r) to [0,1], gradient at clamp(x + r)). With --compare FILE it reads Bulwark's adversarials (saved by
+`bulwark attack --save FILE`) and prints the largest difference. Prints one JSON object as its last line.
+Run with Debian's interpreter: /usr/bin/python3.
+"""
+import argparse
+import json
+import os
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+import safetensors_np
+from mnist_idx import load_mnist
+from train_step import lenet5
+
+
+class Standardize(nn.Module):
+    def __init__(self, mean, std):
+        super().__init__()
+        self.register_buffer("mean", torch.tensor(mean, dtype=torch.float32).view(1, -1, 1, 1))
+        self.register_buffer("std", torch.tensor(std, dtype=torch.float32).view(1, -1, 1, 1))
+
+    def forward(self, x):
+        return (x - self.mean) / self.std
+
+
+def load_model(run):
+    spec = json.load(open(os.path.join(run, "model.json")))
+    if spec["architecture"] != "lenet5":
+        raise SystemExit("only lenet5 is written in PyTorch here")
+    layers = list(lenet5())
+    if spec.get("mean"):
+        layers.insert(0, Standardize(spec["mean"], spec["std"]))
+    model = nn.Sequential(*layers)
+    weights, _ = safetensors_np.load(os.path.join(run, "best.safetensors"))
+    model.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in weights.items()})
+    return model.eval()
+
+
+def fgsm(model, x, y, eps):
+    x = x.clone().requires_grad_()
+    (g,) = torch.autograd.grad(F.cross_entropy(model(x), y, reduction="sum"), x)
+    return (x + eps * g.sign()).clamp(0, 1).detach()
+
+
+def pgd(model, x, y, eps, steps, step_size):
+    adv = x.clone()
+    active = torch.arange(len(x))
+    for _ in range(steps):
+        if len(active) == 0:
+            break
+        cur = adv[active].clone().requires_grad_()
+        logits = model(cur)
+        (g,) = torch.autograd.grad(F.cross_entropy(logits, y[active], reduction="sum"), cur)
+        still = logits.argmax(1) == y[active]
+        active, cur, g = active[still], cur[still].detach(), g[still]
+        if len(active) == 0:
+            break
+        x0 = x[active]
+        nxt = (x0 + (cur + step_size * g.sign() - x0).clamp(-eps, eps)).clamp(0, 1)
+        adv[active] = nxt
+    return adv
+
+
+def deepfool(model, x, y, steps=50, overshoot=0.02, candidates=10):
+    n = len(x)
+    with torch.no_grad():
+        logits0 = model(x)
+    k = min(candidates, logits0.shape[1])
+    cand = logits0.topk(k, 1).indices
+    total = torch.zeros_like(x)
+    active = (logits0.argmax(1) == y).nonzero().squeeze(1)
+    classes = logits0.shape[1]
+    for _ in range(steps):
+        if len(active) == 0:
+            break
+        point = (x[active] + total[active]).clamp(0, 1)
+        m = len(active)
+        rep = point.unsqueeze(0).expand(classes, *point.shape).reshape(classes * m, *point.shape[1:]).clone().requires_grad_()
+        out = model(rep)
+        sel = torch.eye(classes).unsqueeze(1).expand(classes, m, classes).reshape(classes * m, classes)
+        (grad,) = torch.autograd.grad((out * sel).sum(), rep)
+        jac = grad.view(classes, m, -1).transpose(0, 1)
+        logits = out.detach()[:m]
+        lab = y[active]
+        c = cand[active]
+        f = logits.gather(1, c) - logits.gather(1, lab[:, None])
+        w = jac.gather(1, c[:, :, None].expand(m, k, jac.shape[2])) - jac.gather(1, lab.view(-1, 1, 1).expand(m, 1, jac.shape[2]))
+        dist = f.abs() / w.norm(dim=2).clamp_min(1e-12)
+        dist = dist.masked_fill(c == lab[:, None], float("inf"))
+        near, idx = dist.min(1, keepdim=True)
+        chosen = w.gather(1, idx[:, :, None].expand(m, 1, w.shape[2])).squeeze(1)
+        step = (chosen / chosen.norm(dim=1, keepdim=True).clamp_min(1e-12) * (near + 1e-4)).view(point.shape)
+        total[active] = total[active] + step
+        with torch.no_grad():
+            done = model((x[active] + (1 + overshoot) * total[active]).clamp(0, 1)).argmax(1) != lab
+        active = active[~done]
+    return (x + (1 + overshoot) * total).clamp(0, 1)
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--run", required=True)
+    p.add_argument("--attack", required=True, choices=["fgsm", "pgd", "bim", "deepfool"])
+    p.add_argument("--eps", type=float, default=0.3)
+    p.add_argument("--steps", type=int, default=40)
+    p.add_argument("--step-size", type=float, default=0.01)
+    p.add_argument("--samples", type=int, default=1000)
+    p.add_argument("--batch-size", type=int, default=250)
+    p.add_argument("--threads", type=int, default=os.cpu_count())
+    p.add_argument("--compare")
+    p.add_argument("--data-dir", default=os.environ.get("BULWARK_DATA", os.path.expanduser("~/.bulwark/data")))
+    a = p.parse_args()
+    torch.set_num_threads(a.threads)
+    model = load_model(a.run)
+    for q in model.parameters():
+        q.requires_grad_(False)
+    xs, ys = load_mnist(a.data_dir, train=False)
+    xs, ys = torch.from_numpy(xs[:a.samples]), torch.from_numpy(ys[:a.samples])
+    outs = []
+    start = time.perf_counter()
+    for i in range(0, len(xs), a.batch_size):
+        x, y = xs[i:i + a.batch_size], ys[i:i + a.batch_size]
+        if a.attack == "fgsm":
+            outs.append(fgsm(model, x, y, a.eps))
+        elif a.attack in ("pgd", "bim"):
+            outs.append(pgd(model, x, y, a.eps, a.steps, a.step_size))
+        else:
+            outs.append(deepfool(model, x, y, steps=a.steps))
+    seconds = time.perf_counter() - start
+    adv = torch.cat(outs)
+    with torch.no_grad():
+        robust = float((model(adv).argmax(1) == ys).float().mean())
+    result = {"framework": "pytorch", "attack": a.attack, "samples": len(xs), "seconds": seconds,
+              "images_per_second": len(xs) / seconds, "robust_accuracy": robust}
+    if a.compare:
+        ours, _ = safetensors_np.load(a.compare)
+        theirs = adv.numpy()
+        result["max_abs_difference"] = float(np.abs(ours["adversarial"].reshape(theirs.shape) - theirs).max())
+        result["differing_inputs"] = int((np.abs(ours["adversarial"].reshape(theirs.shape) - theirs).reshape(len(xs), -1).max(1) > 1e-4).sum())
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,50 @@
+namespace Bulwark.Attacks;
+
+/// <summary>Settings a command line can give any attack; each attack takes what applies to it.</summary>
+public sealed record AttackSettings
+{
+    public Norm Norm { get; init; } = Norm.Linf;
+
+    /// <summary>Iterations (PGD steps, DeepFool iterations, …); null = the attack's default.</summary>
+    public int? Steps { get; init; }
+
+    /// <summary>Absolute step size for iterative fixed-ε attacks; null = the attack's default.</summary>
+    public double? StepSize { get; init; }
+
+    /// <summary>PGD's random start.</summary>
+    public bool RandomStart { get; init; } = true;
+
+    /// <summary>DeepFool's overshoot.</summary>
+    public double? Overshoot { get; init; }
+}
+
+/// <summary>Attacks by their command-line name.</summary>
+public static class AttackCatalog
+{
+    private static readonly Dictionary<string, Func<AttackSettings, Attack>> Factories = new()
+    {
+        ["fgsm"] = s => new FastGradientMethod(s.Norm),
+        ["pgd"] = s => new ProjectedGradientDescent(s.Norm, new PgdOptions
+        {
+            Steps = s.Steps ?? 40,
+            StepSize = s.StepSize,
+            RandomStart = s.RandomStart,
+        }),
+        ["bim"] = s => new ProjectedGradientDescent(s.Norm, new PgdOptions { Steps = s.Steps ?? 40, StepSize = s.StepSize, RandomStart = false }),
+        ["deepfool"] = s => new DeepFool(s.Norm, new DeepFoolOptions
+        {
+            Steps = s.Steps ?? 50,
+            Overshoot = s.Overshoot ?? 0.02,
+        }),
+    };
+
+    public static IReadOnlyCollection<string> Names => Factories.Keys;
+
+    public static Attack Create(string name, AttackSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        return Factories.TryGetValue(name, out var factory)
+            ? factory(settings)
+            : throw new ArgumentException($"unknown attack '{name}'; known: {string.Join(", ", Names)}", nameof(name));
+    }
+}
