@@ -106,6 +106,44 @@ def deepfool(model, x, y, steps=50, overshoot=0.02, candidates=10):
     return (x + (1 + overshoot) * total).clamp(0, 1)
 
 
+def deepfool_plain(model, x, y, steps=50, overshoot=0.02, candidates=10):
+    """DeepFool as reference code writes it: one backward pass per candidate class, over the whole batch every
+    iteration, finished inputs masked rather than dropped (the LTS4 loop, batched as torchattacks does)."""
+    with torch.no_grad():
+        logits0 = model(x)
+    k = min(candidates, logits0.shape[1])
+    cand = logits0.topk(k, 1).indices
+    total = torch.zeros_like(x)
+    active = logits0.argmax(1) == y
+    rows = torch.arange(len(x))
+    for _ in range(steps):
+        if not active.any():
+            break
+        point = (x + total).clamp(0, 1).requires_grad_()
+        logits = model(point)
+        label_grad = torch.autograd.grad(logits[rows, y].sum(), point, retain_graph=True)[0].flatten(1)
+        best, best_w = None, None
+        for j in range(k):
+            cls = cand[:, j]
+            g = torch.autograd.grad(logits[rows, cls].sum(), point, retain_graph=j < k - 1)[0].flatten(1)
+            w = g - label_grad
+            f = (logits[rows, cls] - logits[rows, y]).detach()
+            dist = f.abs() / w.norm(dim=1).clamp_min(1e-12)
+            dist = dist.masked_fill(cls == y, float("inf"))
+            if best is None:
+                best, best_w = dist, w
+            else:
+                better = dist < best
+                best = torch.where(better, dist, best)
+                best_w = torch.where(better[:, None], w, best_w)
+        step = (best_w / best_w.norm(dim=1, keepdim=True).clamp_min(1e-12) * (best[:, None] + 1e-4)).view(x.shape)
+        total = torch.where(active.view(-1, 1, 1, 1), total + step, total)
+        with torch.no_grad():
+            done = model((x + (1 + overshoot) * total).clamp(0, 1)).argmax(1) != y
+        active = active & ~done
+    return (x + (1 + overshoot) * total).clamp(0, 1)
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--run", required=True)
@@ -117,6 +155,7 @@ def main():
     p.add_argument("--batch-size", type=int, default=250)
     p.add_argument("--threads", type=int, default=os.cpu_count())
     p.add_argument("--compare")
+    p.add_argument("--batched", action="store_true", help="DeepFool with Bulwark's algorithm (one batched backward, active set) instead of the plain reference loop")
     p.add_argument("--data-dir", default=os.environ.get("BULWARK_DATA", os.path.expanduser("~/.bulwark/data")))
     a = p.parse_args()
     torch.set_num_threads(a.threads)
@@ -134,7 +173,7 @@ def main():
         elif a.attack in ("pgd", "bim"):
             outs.append(pgd(model, x, y, a.eps, a.steps, a.step_size))
         else:
-            outs.append(deepfool(model, x, y, steps=a.steps))
+            outs.append((deepfool if a.batched else deepfool_plain)(model, x, y, steps=a.steps))
     seconds = time.perf_counter() - start
     adv = torch.cat(outs)
     with torch.no_grad():

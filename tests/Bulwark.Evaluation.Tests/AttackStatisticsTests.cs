@@ -1,3 +1,6 @@
+using Bulwark.Data;
+using Bulwark.Torch;
+
 namespace Bulwark.Evaluation.Tests;
 
 public sealed class AttackStatisticsTests
@@ -78,5 +81,22 @@ public sealed class AttackStatisticsTests
         // Then
         accuracy.ShouldBe(new CleanAccuracy(3, 5));
         accuracy.Accuracy.ShouldBe(0.6);
+    }
+
+    [Fact]
+    public void Should_count_correct_predictions_When_measuring_a_model_over_a_dataset()
+    {
+        // Given: class 0 inside the ball of radius 1 around 0.5, class 1 outside; images at 0.5 and at 0 or 1
+        using var scope = TensorScope.Begin();
+        var images = Torch.Torch.FromArray(new float[] { 0.5f, 0.5f, 0.5f, 0.5f, 0f, 0f, 0f, 0f, 1f, 1f, 1f, 1f, 0.5f, 0.5f, 0.5f, 0.5f }, 4, 1, 2, 2);
+        var labels = Torch.Torch.FromArray(new long[] { 0, 1, 1, 1 }, 4);
+        using var data = new TensorDataset(images, labels);
+        var model = Classifiers.Model(Classifiers.Ball(0.9, center: 0.5));
+
+        // When
+        var accuracy = CleanAccuracy.Measure(model, data, batchSize: 3);
+
+        // Then: predictions 0, 1, 1, 0
+        accuracy.ShouldBe(new CleanAccuracy(3, 4));
     }
 }

@@ -68,6 +68,29 @@ public sealed class RhoAdvTests
     }
 
     [Fact]
+    public void Should_equal_the_whole_When_combining_disjoint_parts()
+    {
+        // Given
+        using var scope = TensorScope.Begin();
+        var x = Inputs();
+        var adversarials = x.Add(Perturbations());
+        var correct = Masks.Of(true, false, true, true);
+        var success = Masks.Of(true, true, true, false);
+        var whole = RhoAdv.From(x, adversarials, correct, success);
+
+        // When: the first input, then the other three
+        var combined = RhoAdv.Combine([
+            RhoAdv.From(x.Narrow(0, 0, 1), adversarials.Narrow(0, 0, 1), correct.Narrow(0, 0, 1), success.Narrow(0, 0, 1)),
+            RhoAdv.From(x.Narrow(0, 1, 3), adversarials.Narrow(0, 1, 3), correct.Narrow(0, 1, 3), success.Narrow(0, 1, 3)),
+        ]);
+
+        // Then
+        combined.OverSuccessful!.Value.ShouldBe(whole.OverSuccessful!.Value, 1e-15);
+        combined.OverAll.ShouldBe(whole.OverAll, 1e-15);
+        (combined with { OverSuccessful = whole.OverSuccessful, OverAll = whole.OverAll }).ShouldBe(whole);
+    }
+
+    [Fact]
     public void Should_throw_When_the_adversarials_have_another_shape()
     {
         // Given

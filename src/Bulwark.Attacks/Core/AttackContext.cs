@@ -73,33 +73,26 @@ public sealed class AttackContext : IDisposable
     }
 
     /// <summary>
-    /// The gradients of every logit with respect to the input in one batched backward: returns logits [N, K] and
-    /// Jacobian rows [N, K, ...] (the inputs are replicated K times, so one backward yields all K gradients).
+    /// Logits [N, K] and the gradients of every logit with respect to the input, [N, K, ...]: one forward pass, then
+    /// one backward pass per class through the retained graph (measured faster on the CPU than replicating the batch
+    /// K times for a single backward, which repeats the forward K times).
     /// </summary>
     public (Tensor Logits, Tensor Jacobian) LogitJacobian(Tensor inputs)
     {
         using var scope = TensorScope.Begin();
-        var n = inputs.Size(0);
-        long classes;
-        using (var noGrad = Autograd.NoGrad())
+        var x = inputs.Detach().RequiresGrad_();
+        var logits = Model.Logits(x);
+        var classes = logits.Size(1);
+        var rows = new Tensor[classes];
+        for (var k = 0; k < classes; k++)
         {
-            classes = Model.Logits(inputs.Narrow(0, 0, 1)).Size(1);
+            var output = logits.Select(1, k).Sum();
+            rows[k] = Autograd.Grad(output, x, retainGraph: k < classes - 1);
         }
 
-        var shape = inputs.Shape;
-        var repeatShape = new long[shape.Length + 1];
-        repeatShape[0] = classes;
-        Array.Copy(shape, 0, repeatShape, 1, shape.Length);
-        // replica k of sample i sits at row k·N + i
-        var replicated = inputs.Detach().Unsqueeze(0).Expand(repeatShape).Reshape([classes * n, .. shape[1..]]).Contiguous().RequiresGrad_();
-        var logits = Model.Logits(replicated);
-        var selector = Torch.Torch.Eye(classes, dtype: logits.DType, device: logits.Device)
-            .Unsqueeze(1).Expand(classes, n, classes).Reshape(classes * n, classes);
-        var gradient = Autograd.Grad(logits.Mul(selector).Sum(), replicated);
-        GradientEvaluations += classes * n;
-        var jacobian = gradient.View([classes, n, .. shape[1..]]).Transpose(0, 1).Contiguous();
-        var clean = logits.Detach().Narrow(0, 0, n);
-        return (scope.Keep(clean.Clone()), scope.Keep(jacobian));
+        GradientEvaluations += classes * inputs.Size(0);
+        var jacobian = Torch.Torch.Stack(rows, 1);
+        return (scope.Keep(logits.Detach()), scope.Keep(jacobian));
     }
 
     public void Dispose() => Generator.Dispose();

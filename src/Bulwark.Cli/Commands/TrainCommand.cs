@@ -44,8 +44,8 @@ internal static class TrainCommand
         var limit = new Option<int?>("--train-samples") { Description = "Use only the first N training samples (quick runs)" };
         var normalize = new Option<string>("--normalize")
         {
-            Description = "Input standardisation built into the model: auto (the dataset's mean/std), none, or MEAN,…/STD,…",
-            DefaultValueFactory = _ => "auto",
+            Description = "Input standardisation built into the model: none (default: the model takes [0,1] pixels), auto (the dataset's mean/std), or MEAN,…/STD,…",
+            DefaultValueFactory = _ => "none",
         };
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its last checkpoint" };
         var dataDir = CommonOptions.DataDir();

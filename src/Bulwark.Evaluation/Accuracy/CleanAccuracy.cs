@@ -42,13 +42,13 @@ public sealed record CleanAccuracy(
         return FromMask(correct);
     }
 
-    /// <summary>Runs <paramref name="model"/> (in evaluation mode) over <paramref name="data"/>, in order.</summary>
-    public static CleanAccuracy Measure(AttackModel model, TensorDataset data, int batchSize = Predictions.DefaultBatchSize)
+    /// <summary>Runs <paramref name="model"/> (in evaluation mode) over <paramref name="data"/> in order, batches moved to <paramref name="device"/> (the CPU by default).</summary>
+    public static CleanAccuracy Measure(AttackModel model, TensorDataset data, int batchSize = Predictions.DefaultBatchSize, Device? device = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
         var correct = 0;
-        foreach (var (images, labels) in new DataLoader(data, batchSize))
+        foreach (var (images, labels) in new DataLoader(data, batchSize, device: device))
         {
             using var mask = Predictions.Correct(model, images, labels, batchSize);
             correct += HostValues.Mask(mask, nameof(data)).Count(c => c);

@@ -17,7 +17,8 @@ namespace Bulwark.Evaluation;
 /// <item>agreement(σ_i) = #[argmax f(x + noise) = clean prediction] / N, with <b>no clipping</b> to any box;</item>
 /// <item>GNR = trapz(agreement, σ) / (σ_max − σ_min), a normalised area in [0, 1].</item>
 /// </list>
-/// Random numbers are drawn on the CPU (then moved), so a seed gives PyTorch's CPU stream on any device.
+/// Random numbers come from libtorch's CPU generator (then moved), so a seed gives the same noise on every device;
+/// the reference draws from the evaluation device's generator, so on CUDA its stream differs.
 /// <code>
 /// var gnr = GaussianNoiseRobustness.Measure(model, testImages);   // gnr.Gnr, gnr.Sigmas, gnr.Agreement
 /// </code>
@@ -71,8 +72,11 @@ public sealed record GaussianNoiseRobustness(
         return Measure(model.Logits, inputs, options);
     }
 
-    /// <summary>GNR of <paramref name="model"/> (in evaluation mode) over <paramref name="data"/>'s images in order (labels unused).</summary>
-    public static GaussianNoiseRobustness Measure(AttackModel model, TensorDataset data, GaussianNoiseRobustnessOptions? options = null)
+    /// <summary>
+    /// GNR of <paramref name="model"/> (in evaluation mode) over <paramref name="data"/>'s images in order (labels
+    /// unused), moved to <paramref name="device"/> (the CPU by default), the noise added in the model's input space.
+    /// </summary>
+    public static GaussianNoiseRobustness Measure(AttackModel model, TensorDataset data, GaussianNoiseRobustnessOptions? options = null, Device? device = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
@@ -83,7 +87,7 @@ public sealed record GaussianNoiseRobustness(
 
         options ??= new GaussianNoiseRobustnessOptions();
         options.Validate();
-        var loader = new DataLoader(data, options.BatchSize);
+        var loader = new DataLoader(data, options.BatchSize, device: device);
         using var mode = model.EvaluationMode();
         return Run(model.Logits, () => loader.Select(batch => batch.Images), options);
     }

@@ -86,6 +86,31 @@ public sealed record RhoAdv(
     }
 
     /// <summary>
+    /// ρ_adv over the union of disjoint parts (e.g. the batches of a long evaluation): both conventions are the
+    /// means over all the parts' inputs, weighted by their counts — not the mean of per-batch means that the margin
+    /// code prints.
+    /// </summary>
+    /// <exception cref="ArgumentException">No parts, or parts measured in different norms.</exception>
+    public static RhoAdv Combine(IReadOnlyList<RhoAdv> parts)
+    {
+        ArgumentNullException.ThrowIfNull(parts);
+        if (parts.Count == 0)
+        {
+            throw new ArgumentException("nothing to combine", nameof(parts));
+        }
+
+        if (parts.Any(p => p.Norm != parts[0].Norm))
+        {
+            throw new ArgumentException($"parts measured in different norms: {string.Join(", ", parts.Select(p => p.Norm).Distinct())}", nameof(parts));
+        }
+
+        var successful = parts.Sum(p => p.Successful);
+        var total = parts.Sum(p => p.Total);
+        var overSuccessful = successful == 0 ? (double?)null : parts.Sum(p => (p.OverSuccessful ?? 0) * p.Successful) / successful;
+        return new RhoAdv(parts[0].Norm, overSuccessful, parts.Sum(p => p.OverAll * p.Total) / total, successful, parts.Sum(p => p.Correct), total);
+    }
+
+    /// <summary>
     /// From a minimum-norm attack's result: its single proposal <see cref="AttackResult.Raw"/>[0] and
     /// <see cref="AttackResult.RawSuccess"/>, against the <paramref name="inputs"/> it attacked.
     /// </summary>
