@@ -55,8 +55,9 @@ public sealed record AttackRunSummary
 }
 
 /// <summary>
-/// Runs an attack over the first samples of a dataset in batches, with ground-truth labels, and summarises it.
-/// Adversarial inputs can be kept (the raw proposals, or the clipped ones at the largest ε for fixed-ε attacks).
+/// Runs an attack over the first samples of a dataset in batches, with ground-truth labels, and summarises it with
+/// the metric types of this assembly. Adversarial inputs can be kept (the raw proposals of minimum-norm attacks, the
+/// clipped ones at the largest ε for fixed-ε attacks).
 /// </summary>
 public static class AttackRun
 {
@@ -67,37 +68,27 @@ public static class AttackRun
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
         var isMinimumNorm = attack is MinimumNormAttack;
-        var correctAll = new List<bool>();
-        var successAll = new List<bool[]>();
-        var anySuccess = new List<bool>();
-        var norms = new List<double>();
-        var ratios = new List<double>();
+        using var scope = TensorScope.Begin();
+        var corrects = new List<Tensor>();
+        var successes = new List<Tensor>();
+        var norms = new List<Tensor>();
+        var rhos = new List<RhoAdv>();
         long gradients = 0;
         var clock = Stopwatch.StartNew();
         var batchIndex = 0;
+        var done = 0;
         foreach (var batch in new DataLoader(data, batchSize))
         {
-            using var scope = TensorScope.Begin();
-            var correct = model.Predict(batch.Images).Eq(batch.Labels).ToArray<bool>();
+            var correct = Predictions.Correct(model, batch.Images, batch.Labels);
             // each batch gets its own stream, so a slice of the data gives the same result as within the whole
             using var result = attack.Run(model, batch.Images, new Misclassification(batch.Labels), epsilons, seed + (ulong)batchIndex);
             gradients += result.GradientEvaluations;
-            var success = result.Success.ToArray<bool>();
-            var n = correct.Length;
-            for (var i = 0; i < n; i++)
+            corrects.Add(correct);
+            successes.Add(result.Success.Clone());
+            norms.Add(result.Norms.Double());
+            if (isMinimumNorm)
             {
-                successAll.Add(Enumerable.Range(0, epsilons.Count).Select(e => success[e * n + i]).ToArray());
-            }
-
-            correctAll.AddRange(correct);
-            var rawSuccess = result.RawSuccess.ToArray<bool>();
-            anySuccess.AddRange(rawSuccess);
-            var perturbationNorms = result.Norms.Double().ToArray<double>();
-            var inputNorms = attack.Norm.Measure(batch.Images.Double()).ToArray<double>();
-            for (var i = 0; i < n; i++)
-            {
-                norms.Add(perturbationNorms[i]);
-                ratios.Add(perturbationNorms[i] / inputNorms[i]);
+                rhos.Add(RhoAdv.From(result, batch.Images, correct));
             }
 
             if (adversarials is not null)
@@ -107,39 +98,32 @@ public static class AttackRun
             }
 
             batchIndex++;
-            progress?.Report((correctAll.Count, data.Count));
+            done += batch.Count;
+            progress?.Report((done, data.Count));
         }
 
         var seconds = clock.Elapsed.TotalSeconds;
-        var total = correctAll.Count;
-        var robust = new Dictionary<string, double>();
-        for (var e = 0; e < epsilons.Count; e++)
-        {
-            var kept = Enumerable.Range(0, total).Count(i => correctAll[i] && !successAll[i][e]);
-            robust[epsilons[e].ToString(System.Globalization.CultureInfo.InvariantCulture)] = (double)kept / total;
-        }
-
-        var broken = Enumerable.Range(0, total).Where(i => correctAll[i] && anySuccess[i] && double.IsFinite(norms[i])).ToList();
-        var correctCount = correctAll.Count(c => c);
-        var brokenNorms = broken.Select(i => norms[i]).Order().ToList();
+        var allCorrect = Torch.Torch.Cat(corrects);
+        var allNorms = Torch.Torch.Cat(norms);
+        var curve = RobustAccuracyCurve.From(Torch.Torch.Cat(successes, 1), allCorrect, epsilons);
+        var statistics = MinimumNormStatistics.From(allNorms, allCorrect);
+        var rho = isMinimumNorm ? RhoAdv.Combine(rhos) : null;
         return new AttackRunSummary
         {
             Attack = attack.Name,
             Norm = attack.Norm.Name,
-            Samples = total,
-            CleanAccuracy = (double)correctCount / total,
-            RobustAccuracy = robust,
-            SuccessRate = correctCount == 0 ? 0 : (double)broken.Count / correctCount,
-            MeanNorm = brokenNorms.Count == 0 ? null : brokenNorms.Average(),
-            MedianNorm = brokenNorms.Count == 0 ? null : Median(brokenNorms),
-            RhoAdversarial = isMinimumNorm && broken.Count > 0 ? broken.Average(i => ratios[i]) : null,
-            RhoAdversarialAll = isMinimumNorm && total > 0 ? Enumerable.Range(0, total).Sum(i => correctAll[i] && double.IsFinite(ratios[i]) ? ratios[i] : 0) / total : null,
+            Samples = curve.Total,
+            CleanAccuracy = curve.CleanAccuracy,
+            RobustAccuracy = epsilons.Select((e, i) => (e, i)).ToDictionary(
+                p => p.e.ToString(System.Globalization.CultureInfo.InvariantCulture), p => curve.RobustAccuracy[p.i]),
+            SuccessRate = statistics.Count / (double)Math.Max(curve.Correct, 1),
+            MeanNorm = statistics.Mean,
+            MedianNorm = statistics.Median,
+            RhoAdversarial = rho?.OverSuccessful,
+            RhoAdversarialAll = rho?.OverAll,
             GradientEvaluations = gradients,
             Seconds = seconds,
-            ImagesPerSecond = total / seconds,
+            ImagesPerSecond = curve.Total / seconds,
         };
     }
-
-    private static double Median(List<double> sorted) =>
-        sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
 }

@@ -1,44 +1,44 @@
 using Bulwark.Attacks;
 using Bulwark.Torch;
+using Bulwark.Torch.Nn;
 using Xunit.Abstractions;
 
 namespace Bulwark.Attacks.Tests;
 
 public sealed class ScratchTests(ITestOutputHelper output)
 {
-    [Theory]
-    [InlineData("ead1", 4)]
-    [InlineData("cw", 4)]
-    [InlineData("ddn", 4)]
-    [InlineData("ddn100", 4)]
-    public void Scratch(string name, int classes)
+    private void Time(string name, Action<Tensor> body)
     {
-        using var affine = new AffineClassifier(classes: classes, samples: 32);
-        MinimumNormAttack attack = name switch
+        using var x0 = Torch.Torch.Randn([16, 12], null, DType.Float64);
+        body(x0);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        for (var i = 0; i < 50; i++)
         {
-            "cw" => new CarliniWagnerL2(new CarliniWagnerOptions { LearningRate = 1e-4, Steps = 1000 }),
-            "ddn" => new DecoupledDirectionNorm(new DdnOptions { Quantize = false, Steps = 300 }),
-            "ddn100" => new DecoupledDirectionNorm(new DdnOptions { Quantize = false, Steps = 100 }),
-            _ => new ElasticNet(new EadOptions { DecisionRule = EadDecisionRule.L1, Beta = double.Parse(name[3..], System.Globalization.CultureInfo.InvariantCulture) }),
-        };
-        var truth = affine.MinimalNorms(attack.Norm);
-        using var result = attack.Run(affine.Model, affine.Inputs, new Misclassification(affine.Labels));
-        var found = result.Norms.ToArray<double>();
-        var landing = affine.Model.Predict(result.Raw[0]).ToArray<long>();
-        var w = affine.Layer.Weight.ToArray<double>();
-        var b = affine.Layer.Bias!.ToArray<double>();
-        var x = affine.Inputs.ToArray<double>();
-        var y = affine.Labels.ToArray<long>();
-        var d = 12;
-        for (var i = 0; i < truth.Length; i++)
-        {
-            double F(long k) { var s = b[k]; for (var j = 0; j < d; j++) s += w[k * d + j] * x[i * d + j]; return s; }
-            var k = landing[i];
-            var diff = Enumerable.Range(0, d).Select(j => w[y[i] * d + j] - w[k * d + j]).ToArray();
-            var dual = ReferenceEquals(attack.Norm, Norm.L2) ? Math.Sqrt(diff.Sum(v => v * v)) : diff.Max(Math.Abs);
-            var dk = (F(y[i]) - F(k)) / dual;
-            var runnerUp = Enumerable.Range(0, classes).Where(c => c != y[i]).OrderByDescending(c => F(c)).First();
-            output.WriteLine($"{i}: global {found[i] / truth[i]:F4} landing {k} (runner-up {runnerUp}) local {found[i] / dk:F4}");
+            using var scope = TensorScope.Begin();
+            body(x0);
+        }
+        output.WriteLine($"{name}: {clock.Elapsed.TotalMilliseconds / 50:F3} ms");
+    }
+
+    [Fact]
+    public void Speed()
+    {
+        output.WriteLine($"threads {Torch.Torch.NumThreads}");
+        using var labels = Torch.Torch.Zeros([16], DType.Int64);
+        using var index = Torch.Torch.Zeros([16, 1], DType.Int64);
+        using var w = Torch.Torch.Randn([4, 12], null, DType.Float64);
+        for (var rep = 0; rep < 2; rep++) {
+        Time("sum", x => { var y = x.Detach().RequiresGrad_(); Autograd.Grad(y.Sum(), y); });
+        Time("sum dim", x => { var y = x.Detach().RequiresGrad_(); Autograd.Grad(y.Sum(1).Sum(), y); });
+        Time("matmul", x => { var y = x.Detach().RequiresGrad_(); Autograd.Grad(y.Matmul(w.T).Sum(), y); });
+        Time("max dim", x => { var y = x.Detach().RequiresGrad_(); Autograd.Grad(y.Max(1).Values.Sum(), y); });
+        Time("max dim fwd", x => { x.Max(1); });
+        Time("amax-ish gather", x => { var y = x.Detach().RequiresGrad_(); Autograd.Grad(y.Gather(1, index).Sum(), y); });
+        Time("logsoftmax", x => { var y = x.Detach().RequiresGrad_(); Autograd.Grad(y.LogSoftmax(1).Sum(), y); });
+        Time("logsoftmax fwd", x => { x.LogSoftmax(1); });
+        Time("ce", x => { var y = x.Detach().RequiresGrad_(); Autograd.Grad(Functional.CrossEntropy(y, labels, Reduction.Sum), y); });
+        Time("nll fwd", x => { Functional.CrossEntropy(x, labels, Reduction.Sum); });
+        Time("scatter", x => { var y = x.Detach().RequiresGrad_(); Autograd.Grad(y.Scatter(1, index, 0.0).Sum(), y); });
         }
     }
 }

@@ -8,7 +8,7 @@ namespace Bulwark.PublicApi.Tests;
 /// </summary>
 public sealed class PublicApiTests
 {
-    public static TheoryData<string> Assemblies => new() { "Bulwark.Torch", "Bulwark.Data", "Bulwark.Defenses" };
+    public static TheoryData<string> Assemblies => new() { "Bulwark.Torch", "Bulwark.Data", "Bulwark.Attacks", "Bulwark.Defenses", "Bulwark.Evaluation" };
 
     [Theory]
     [MemberData(nameof(Assemblies))]

@@ -137,9 +137,8 @@ public sealed class DecoupledDirectionNorm : MinimumNormAttack
     private static Tensor Direction(AttackContext context, Tensor gradient)
     {
         using var scope = TensorScope.Begin();
-        var norms = gradient.NormPerSample(2);
-        var direction = gradient.Div(Norm.PerSample(norms.Clamp(min: 1e-30), gradient));
-        var zero = norms.Eq(0);
+        var direction = Norm.L2.SteepestAscent(gradient);
+        var zero = gradient.NormPerSample(2).Eq(0);
         if (zero.Any().ToBoolean())
         {
             var rows = zero.Nonzero().Squeeze(1);

@@ -96,8 +96,11 @@ public abstract class Norm
         public override Tensor SteepestAscent(Tensor gradient)
         {
             using var scope = TensorScope.Begin();
-            var norms = Measure(gradient).Clamp(min: 1e-12);
-            return scope.Keep(gradient.Div(PerSample(norms, gradient)));
+            // only an exactly zero gradient keeps a zero direction: a floor such as 1e-12 would shorten the tiny but
+            // valid gradients of a saturated softmax and weaken every ℓ2 step on a confident model
+            var norms = Measure(gradient);
+            var divisors = norms.MaskedFill(norms.Eq(0), 1);
+            return scope.Keep(gradient.Div(PerSample(divisors, gradient)));
         }
     }
 
