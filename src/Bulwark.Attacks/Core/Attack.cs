@@ -35,7 +35,8 @@ public abstract class Attack
         var clock = Stopwatch.StartNew();
         using var mode = model.EvaluationMode();
         using var context = new AttackContext(model, seed);
-        using var x = inputs.Detach().Clone();
+        using var detached = inputs.Detach();
+        using var x = detached.Clone();
         var (raw, norms) = Propose(context, x, criterion, epsilons);
         return Finish(context, x, criterion, epsilons, raw, norms, clock.Elapsed);
     }
@@ -64,6 +65,12 @@ public abstract class Attack
         if (criterion.IsTargeted && !SupportsTargeted)
         {
             throw new ArgumentException($"{Name} is untargeted only", nameof(criterion));
+        }
+
+        if (epsilons.Count == 0 && this is FixedEpsilonAttack)
+        {
+            // a fixed-ε attack answers one question per ε: with none there is nothing to run and no success matrix to build
+            throw new ArgumentException($"{Name} is a fixed-epsilon attack: give it at least one epsilon", nameof(epsilons));
         }
 
         if (epsilons.Any(e => !(e >= 0)))
@@ -120,6 +127,12 @@ public abstract class Attack
             {
                 norms = Torch.Torch.Where(successes[i], Norm.Measure(clipped[i].Sub(x)), norms);
             }
+        }
+
+        // the proposals themselves: the result holds their clamped copies
+        foreach (var proposal in raw)
+        {
+            proposal.Dispose();
         }
 
         proposedNorms?.Dispose();

@@ -30,6 +30,9 @@ public static class AttackCatalog
             StepSize = s.StepSize,
             RandomStart = s.RandomStart,
         }),
+        ["cw"] = s => new CarliniWagnerL2(s.Steps is { } steps ? new CarliniWagnerOptions { Steps = steps } : null),
+        ["ddn"] = s => new DecoupledDirectionNorm(s.Steps is { } steps ? new DdnOptions { Steps = steps } : null),
+        ["ead"] = s => new ElasticNet(s.Steps is { } steps ? new EadOptions { Steps = steps } : null),
         ["bim"] = s => new ProjectedGradientDescent(s.Norm, new PgdOptions { Steps = s.Steps ?? 40, StepSize = s.StepSize, RandomStart = false }),
         ["deepfool"] = s => new DeepFool(s.Norm, new DeepFoolOptions
         {

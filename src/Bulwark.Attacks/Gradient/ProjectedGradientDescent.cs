@@ -77,7 +77,8 @@ public sealed class ProjectedGradientDescent(Norm? norm = null, PgdOptions? opti
                 if (!still.All().ToBoolean())
                 {
                     var keep = still.Nonzero().Squeeze(1);
-                    active = scope.Release(active.IndexSelect(0, keep));
+                    // Carry frees the previous active set now; the new one lives in the outer scope until the attack ends
+                    scope.Carry(ref active, active.IndexSelect(0, keep));
                     x = x.IndexSelect(0, keep);
                     current = current.IndexSelect(0, keep);
                     gradient = gradient.IndexSelect(0, keep);
@@ -88,13 +89,12 @@ public sealed class ProjectedGradientDescent(Norm? norm = null, PgdOptions? opti
                 }
             }
 
-            var direction = ReferenceEquals(Norm, Norm.L1) ? SparseL1Direction(gradient) : Norm.SteepestAscent(gradient);
+            var direction = ReferenceEquals(Norm, Norm.L1) ? SparseL1Direction(gradient, current, bounds) : Norm.SteepestAscent(gradient);
             var moved = current.Add(direction.Mul(stepSize));
             var next = x.Add(Norm.Project(moved.Sub(x), epsilon)).Clamp(bounds.Low, bounds.High);
             var updated = adversarial.IndexCopy(0, active, next);
             adversarial.Dispose();
             adversarial = scope.Release(updated);
-            outer.Keep(active);
         }
 
         return outer.Keep(adversarial);
@@ -121,10 +121,16 @@ public sealed class ProjectedGradientDescent(Norm? norm = null, PgdOptions? opti
         return scope.Keep(inputs.Add(delta).Clamp(context.Model.Bounds.Low, context.Model.Bounds.High));
     }
 
-    private Tensor SparseL1Direction(Tensor gradient)
+    /// <summary>
+    /// The top-q coordinates of the gradient, signed, with unit ℓ1 norm. Coordinates already on a face of the box whose
+    /// gradient points out of it are left out (as Tramèr &amp; Boneh do): otherwise the largest one is chosen again at every
+    /// step, the clip to the box undoes the move, and the attack stalls after its first step.
+    /// </summary>
+    private Tensor SparseL1Direction(Tensor gradient, Tensor current, Bounds bounds)
     {
         using var scope = TensorScope.Begin();
-        var flat = gradient.Flatten(1);
+        var blocked = current.Le(bounds.Low).LogicalAnd(gradient.Lt(0)).LogicalOr(current.Ge(bounds.High).LogicalAnd(gradient.Gt(0)));
+        var flat = gradient.MaskedFill(blocked, 0).Flatten(1);
         var magnitude = flat.Abs();
         var k = Math.Max(1L, (long)Math.Ceiling(Options.L1Sparsity * flat.Size(1)));
         var (top, _) = magnitude.TopK(k, 1);

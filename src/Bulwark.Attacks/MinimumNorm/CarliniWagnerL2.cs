@@ -8,9 +8,8 @@ public sealed record CarliniWagnerOptions
 {
     /// <summary>
     /// Adam steps per binary-search step. The original code runs 10 000 (Foolbox keeps that): with nine search steps
-    /// that is 90 000 gradients per input, beyond what an evaluation on CPU can spend, while at learning rate 0.01 the
-    /// loss has flattened well before 1 000 steps on the small networks Bulwark evaluates, and abort-early then ends the
-    /// search step anyway. Raise it for a final, strongest evaluation.
+    /// that is up to 90 000 gradients per input, more than an evaluation on CPU can spend, and abort-early usually ends a
+    /// search step long before the limit anyway, once the loss has flattened. Raise it for a final, strongest evaluation.
     /// </summary>
     public int Steps { get; init; } = 1000;
 
@@ -132,6 +131,7 @@ public sealed class CarliniWagnerL2 : MinimumNormAttack
             var adversarial = tanh.Add(1).Mul(bounds.Width / 2).Add(bounds.Low).Clamp(bounds.Low, bounds.High);
             var (logits, objectiveGradient) = context.LossGradient(adversarial, z => Objective(z, activeCriterion).Mul(c));
             var margin = AttackContext.Margin(logits, activeCriterion.Labels, activeCriterion.IsTargeted);
+            var objective = margin.Neg().Clamp(min: -Options.Confidence);
             var difference = adversarial.Sub(xActive);
             var distance = difference.Square().Flatten(1).Sum(1);
 
@@ -154,7 +154,7 @@ public sealed class CarliniWagnerL2 : MinimumNormAttack
 
             if (Options.AbortEarly && step % checkEvery == 0)
             {
-                var loss = distance.Add(Objective(logits, activeCriterion).Mul(c));
+                var loss = distance.Add(objective.Mul(c));
                 var stalled = loss.Gt(lastCheckLoss.IndexSelect(0, active).Mul(0.9999));
                 iteration.Carry(ref lastCheckLoss, lastCheckLoss.IndexCopy(0, active, loss));
                 if (stalled.Any().ToBoolean())

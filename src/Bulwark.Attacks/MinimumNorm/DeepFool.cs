@@ -108,9 +108,8 @@ public sealed class DeepFool(Norm? norm = null, DeepFoolOptions? options = null)
                     }
                 }
 
-                var updated = total.IndexCopy(0, active, newTotal);
-                total.Dispose();
-                total = scope.Release(updated);
+                // Carry frees the previous iterate now; the new one lives in the outer scope until the attack ends
+                scope.Carry(ref total, total.IndexCopy(0, active, newTotal));
                 // check at x + (1 + overshoot)·r, as the reference does
                 var candidate = x.Add(newTotal.Mul(scale));
                 if (Options.Box == DeepFoolBoxHandling.ClampEachStep)
@@ -120,7 +119,7 @@ public sealed class DeepFool(Norm? norm = null, DeepFoolOptions? options = null)
 
                 var activeCriterion = criterion.Select(active);
                 var done = activeCriterion.IsAdversarial(context.Logits(candidate));
-                active = scope.Release(active.MaskedSelect(done.LogicalNot()));
+                scope.Carry(ref active, active.MaskedSelect(done.LogicalNot()));
             }
         }
 

@@ -159,7 +159,7 @@ public sealed class ElasticNet : MinimumNormAttack
 
             if (Options.AbortEarly && step % checkEvery == 0)
             {
-                var loss = elasticNet.Add(Objective(logits, activeCriterion).Mul(c));
+                var loss = elasticNet.Add(margin.Neg().Clamp(min: -Options.Confidence).Mul(c));
                 var stalled = loss.Gt(lastCheckLoss.IndexSelect(0, active).Mul(0.9999));
                 iteration.Carry(ref lastCheckLoss, lastCheckLoss.IndexCopy(0, active, loss));
                 if (stalled.Any().ToBoolean())
