@@ -9,9 +9,9 @@ public sealed class ArgumentValidationTests
 {
     public static TheoryData<string> Entries => AttackTable.Names();
 
-    public static TheoryData<string> UntargetedOnlyEntries => Select(attack => !attack.SupportsTargeted);
+    public static TheoryData<string> UntargetedOnlyEntries => AttackTable.Names(attack => !attack.SupportsTargeted);
 
-    public static TheoryData<string> FixedEpsilonEntries => Select(attack => attack is FixedEpsilonAttack);
+    public static TheoryData<string> FixedEpsilonEntries => AttackTable.Names(attack => attack is FixedEpsilonAttack);
 
     [Theory]
     [MemberData(nameof(Entries))]
@@ -175,17 +175,6 @@ public sealed class ArgumentValidationTests
 
         // Then
         error.ParamName.ShouldBe("inputs");
-    }
-
-    private static TheoryData<string> Select(Func<Attack, bool> predicate)
-    {
-        var data = new TheoryData<string>();
-        foreach (var entry in AttackTable.All.Where(e => predicate(e.Create())))
-        {
-            data.Add(entry.Name);
-        }
-
-        return data;
     }
 
     private static void Run(string entry, TestTarget given, Tensor inputs, Criterion? criterion = null, double[]? epsilons = null)

@@ -24,10 +24,10 @@ internal static class AttackTable
         new("deepfool-l2", () => new DeepFool(Norm.L2), BatchIndependent: true),
         new("deepfool-linf", () => new DeepFool(Norm.Linf), BatchIndependent: true),
         // C&W and EAD document per-sample abort-early and a per-sample search over c: batch-mates must not matter
-        new("cw-l2", () => new CarliniWagnerL2(new CarliniWagnerOptions { Steps = 100, BinarySearchSteps = 4, InitialConst = 1 }), BatchIndependent: true),
+        new("cw-l2", () => new CarliniWagnerL2(new CarliniWagnerOptions { Steps = 50, BinarySearchSteps = 3, InitialConst = 1 }), BatchIndependent: true),
         // DDN draws random directions where a gradient vanishes, from the batch's one stream
         new("ddn-l2", () => new DecoupledDirectionNorm(new DdnOptions { Steps = 50 }), BatchIndependent: false),
-        new("ead-l1", () => new ElasticNet(new EadOptions { Steps = 100, BinarySearchSteps = 4, InitialConst = 1 }), BatchIndependent: true),
+        new("ead-l1", () => new ElasticNet(new EadOptions { Steps = 50, BinarySearchSteps = 3, InitialConst = 1 }), BatchIndependent: true),
     ];
 
     public static AttackCase Get(string name) => All.Single(c => c.Name == name);
@@ -50,10 +50,11 @@ internal static class AttackTable
         _ => throw new ArgumentException($"no radius for {norm}", nameof(norm)),
     };
 
-    public static TheoryData<string> Names()
+    /// <summary>The entries whose attack <paramref name="predicate"/> accepts, or all of them.</summary>
+    public static TheoryData<string> Names(Func<Attack, bool>? predicate = null)
     {
         var data = new TheoryData<string>();
-        foreach (var entry in All)
+        foreach (var entry in All.Where(e => predicate?.Invoke(e.Create()) ?? true))
         {
             data.Add(entry.Name);
         }
@@ -76,7 +77,8 @@ internal static class AttackTable
         return data;
     }
 
-    public static TheoryData<string, string> Where(Func<AttackCase, Attack, bool> predicate)
+    /// <summary>The entries that <paramref name="predicate"/> accepts (given the entry and its attack) against every test target.</summary>
+    public static TheoryData<string, string> NamesAndTargetsWhere(Func<AttackCase, Attack, bool> predicate)
     {
         var data = new TheoryData<string, string>();
         foreach (var entry in All.Where(e => predicate(e, e.Create())))

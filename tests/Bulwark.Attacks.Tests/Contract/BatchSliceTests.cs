@@ -5,7 +5,7 @@ namespace Bulwark.Attacks.Tests.Contract;
 /// <summary>An input's result must not depend on its batch-mates, for attacks with no shared random stream.</summary>
 public sealed class BatchSliceTests
 {
-    public static TheoryData<string, string> BatchIndependentEntries => AttackTable.Where((entry, _) => entry.BatchIndependent);
+    public static TheoryData<string, string> BatchIndependentEntries => AttackTable.NamesAndTargetsWhere((entry, _) => entry.BatchIndependent);
 
     [Theory]
     [MemberData(nameof(BatchIndependentEntries))]

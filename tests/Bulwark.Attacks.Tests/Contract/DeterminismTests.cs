@@ -8,7 +8,7 @@ public sealed class DeterminismTests
     public static TheoryData<string, string> Entries => AttackTable.NamesAndTargets();
 
     public static TheoryData<string, string> RandomStartEntries =>
-        AttackTable.Where((_, attack) => attack is ProjectedGradientDescent { Options.RandomStart: true });
+        AttackTable.NamesAndTargetsWhere((_, attack) => attack is ProjectedGradientDescent { Options.RandomStart: true });
 
     [Theory]
     [MemberData(nameof(Entries))]

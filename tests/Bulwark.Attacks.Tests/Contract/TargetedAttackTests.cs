@@ -7,9 +7,9 @@ namespace Bulwark.Attacks.Tests.Contract;
 public sealed class TargetedAttackTests
 {
     public static TheoryData<string, string> IterativeTargetedEntries =>
-        AttackTable.Where((_, attack) => attack.SupportsTargeted && attack is not FastGradientMethod);
+        AttackTable.NamesAndTargetsWhere((_, attack) => attack.SupportsTargeted && attack is not FastGradientMethod);
 
-    public static TheoryData<string, string> SingleStepEntries => AttackTable.Where((_, attack) => attack is FastGradientMethod);
+    public static TheoryData<string, string> SingleStepEntries => AttackTable.NamesAndTargetsWhere((_, attack) => attack is FastGradientMethod);
 
     [Theory]
     [MemberData(nameof(IterativeTargetedEntries))]
