@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # One training step of Bulwark against the same step in PyTorch (Debian's python3-torch, the same libtorch 1.13),
 # measured in one run: the two alternate for --rounds rounds and each figure is the median of the rounds' medians.
-#   bench/train-step.sh [--threads 2] [--rounds 3] [--steps 50] [--objectives "ce input-gradient"]
+#   bench/train-step.sh [--threads 2] [--rounds 5] [--steps 100] [--warmup 30] [--objectives "ce input-gradient"]
+# The warm-up is longer than PyTorch needs because .NET recompiles hot methods (tiered JIT) during the first steps.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-threads=2 rounds=3 steps=50 objectives="ce input-gradient" batch=128
+threads=2 rounds=5 steps=100 warmup=30 objectives="ce input-gradient" batch=128
 while [ $# -gt 0 ]; do
   case "$1" in
     --threads) threads=$2; shift 2 ;;
     --rounds) rounds=$2; shift 2 ;;
     --steps) steps=$2; shift 2 ;;
+    --warmup) warmup=$2; shift 2 ;;
     --batch-size) batch=$2; shift 2 ;;
     --objectives) objectives=$2; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
@@ -27,8 +29,8 @@ echo "|---|---|---|---|---|"
 for objective in $objectives; do
   ours=() theirs=()
   for ((r = 0; r < rounds; r++)); do
-    ours+=("$(dotnet "$dll" bench train-step --model lenet5 --batch-size "$batch" --objective "$objective" --steps "$steps" --threads "$threads" --json 2>/dev/null | field ms_per_step)")
-    theirs+=("$(cd "$root/bench/pytorch" && /usr/bin/python3 train_step.py --batch-size "$batch" --objective "$objective" --steps "$steps" --threads "$threads" | field ms_per_step)")
+    ours+=("$(dotnet "$dll" bench train-step --model lenet5 --batch-size "$batch" --objective "$objective" --steps "$steps" --warmup "$warmup" --threads "$threads" --json 2>/dev/null | field ms_per_step)")
+    theirs+=("$(cd "$root/bench/pytorch" && /usr/bin/python3 train_step.py --batch-size "$batch" --objective "$objective" --steps "$steps" --warmup "$warmup" --threads "$threads" | field ms_per_step)")
   done
   a=$(printf '%s\n' "${ours[@]}" | median); b=$(printf '%s\n' "${theirs[@]}" | median)
   awk -v o="$objective" -v t="$threads" -v a="$a" -v b="$b" 'BEGIN { printf "| %s | %s | %.2f | %.2f | %.3f |\n", o, t, a, b, a / b }'

@@ -45,11 +45,18 @@ public sealed class AttackContext : IDisposable
     /// <summary>Cross-entropy gradient: ascends for an untargeted criterion, descends towards the target for a targeted one.</summary>
     public (Tensor Logits, Tensor Gradient) CrossEntropyGradient(Tensor inputs, Criterion criterion)
     {
-        var sign = criterion.IsTargeted ? -1.0 : 1.0;
         return LossGradient(inputs, logits =>
         {
-            using var ce = Functional.CrossEntropy(logits, criterion.Labels, Reduction.None);
-            return ce.Mul(sign);
+            var ce = Functional.CrossEntropy(logits, criterion.Labels, Reduction.None);
+            if (!criterion.IsTargeted)
+            {
+                return ce;
+            }
+
+            using (ce)
+            {
+                return ce.Neg();
+            }
         });
     }
 

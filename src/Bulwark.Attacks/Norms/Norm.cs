@@ -37,7 +37,7 @@ public abstract class Norm
     public abstract Tensor Measure(Tensor delta);
 
     /// <summary>The closest point to <paramref name="delta"/> inside the ball of radius ε (per sample).</summary>
-    public Tensor Project(Tensor delta, double epsilon)
+    public virtual Tensor Project(Tensor delta, double epsilon)
     {
         using var eps = Torch.Torch.Full([delta.Size(0)], epsilon, delta.DType, delta.Device);
         return Project(delta, eps);
@@ -68,6 +68,9 @@ public abstract class Norm
         public override string Name => "linf";
 
         public override Tensor Measure(Tensor delta) => delta.NormPerSample(double.PositiveInfinity);
+
+        // one scalar clamp: the hot path of every ℓ∞ PGD step
+        public override Tensor Project(Tensor delta, double epsilon) => delta.Clamp(-epsilon, epsilon);
 
         public override Tensor Project(Tensor delta, Tensor epsilon)
         {
