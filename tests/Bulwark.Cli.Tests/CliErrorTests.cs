@@ -1,3 +1,4 @@
+using Bulwark.TestKit;
 using Bulwark.Torch.Models;
 
 namespace Bulwark.Cli.Tests;

@@ -1,3 +1,4 @@
+using Bulwark.TestKit;
 namespace Bulwark.Cli.Tests;
 
 /// <summary>

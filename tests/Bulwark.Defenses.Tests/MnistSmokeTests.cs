@@ -1,3 +1,4 @@
+using Bulwark.TestKit;
 using System.Diagnostics;
 using Bulwark.Data;
 using Bulwark.Defenses.Objectives;

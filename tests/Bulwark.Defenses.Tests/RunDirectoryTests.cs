@@ -1,3 +1,4 @@
+using Bulwark.TestKit;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Bulwark.Defenses.Objectives;

@@ -1,3 +1,4 @@
+using Bulwark.TestKit;
 using Bulwark.Data;
 using Bulwark.Defenses.Objectives;
 using Bulwark.Defenses.Training;

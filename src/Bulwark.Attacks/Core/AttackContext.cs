@@ -27,6 +27,14 @@ public sealed class AttackContext : IDisposable
         return Model.Logits(inputs);
     }
 
+    /// <summary>Indices (int64) of the inputs that do not meet the criterion yet: the ones an attack has to work on.</summary>
+    public Tensor NotYetAdversarial(Tensor inputs, Criterion criterion)
+    {
+        using var scope = TensorScope.Begin();
+        var adversarial = criterion.IsAdversarial(Logits(inputs));
+        return scope.Keep(adversarial.LogicalNot().Nonzero().Squeeze(1));
+    }
+
     /// <summary>
     /// The gradient of <c>loss(logits)</c> summed over the batch with respect to <paramref name="inputs"/>, with the
     /// logits at <paramref name="inputs"/> (detached). Because samples do not interact, row i is ∂loss_i/∂x_i.

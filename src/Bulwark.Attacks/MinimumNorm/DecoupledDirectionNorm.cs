@@ -68,12 +68,7 @@ public sealed class DecoupledDirectionNorm : MinimumNormAttack
     {
         using var outer = TensorScope.Begin();
         var bounds = context.Model.Bounds;
-        Tensor pending;
-        using (var logits = context.Logits(inputs))
-        using (var adversarial = criterion.IsAdversarial(logits))
-        {
-            pending = adversarial.LogicalNot().Nonzero().Squeeze(1); // inputs already adversarial stay as they are
-        }
+        var pending = context.NotYetAdversarial(inputs, criterion); // inputs already adversarial stay as they are
 
         var count = pending.Size(0);
         if (count == 0)

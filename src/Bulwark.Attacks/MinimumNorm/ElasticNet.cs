@@ -79,12 +79,7 @@ public sealed class ElasticNet : MinimumNormAttack
     protected override Tensor RunCore(AttackContext context, Tensor inputs, Criterion criterion)
     {
         using var outer = TensorScope.Begin();
-        Tensor pending;
-        using (var logits = context.Logits(inputs))
-        using (var adversarial = criterion.IsAdversarial(logits))
-        {
-            pending = adversarial.LogicalNot().Nonzero().Squeeze(1); // inputs already adversarial stay as they are
-        }
+        var pending = context.NotYetAdversarial(inputs, criterion); // inputs already adversarial stay as they are
 
         var count = pending.Size(0);
         if (count == 0)

@@ -1,10 +1,10 @@
-namespace Bulwark.Cli.Tests;
+namespace Bulwark.TestKit;
 
 /// <summary>A fresh folder under the system temp directory, deleted (with its contents) on dispose.</summary>
 public sealed class TemporaryFolder : IDisposable
 {
     public TemporaryFolder() =>
-        Path = Directory.CreateDirectory(System.IO.Path.Combine(System.IO.Path.GetTempPath(), "bulwark-cli-" + Guid.NewGuid().ToString("N"))).FullName;
+        Path = Directory.CreateDirectory(System.IO.Path.Combine(System.IO.Path.GetTempPath(), "bulwark-test-" + Guid.NewGuid().ToString("N"))).FullName;
 
     public string Path { get; }
 
