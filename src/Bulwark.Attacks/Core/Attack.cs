@@ -111,7 +111,9 @@ public abstract class Attack
         }
 
         var success = epsilons.Count == 0 ? Torch.Torch.Zeros([0, n], DType.Bool) : Torch.Torch.Stack(successes);
-        var rawSuccesses = rawBoxed.Select(r => IsAdversarial(context, r, criterion)).ToList();
+        // a fixed-ε proposal that already lies in its ball is its own clipped input: reuse that verdict (one forward less)
+        var rawSuccesses = rawBoxed.Select((r, i) =>
+            raw.Count == epsilons.Count && r.Equal(clipped[i]) ? successes[i] : IsAdversarial(context, r, criterion)).ToList();
         var anyRaw = rawSuccesses.Count == 1 ? rawSuccesses[0] : Torch.Torch.Stack(rawSuccesses).Any(0);
         Tensor norms;
         var infinity = Torch.Torch.Full([n], double.PositiveInfinity, x.DType);
