@@ -1,3 +1,4 @@
+using Bulwark.Attacks;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 

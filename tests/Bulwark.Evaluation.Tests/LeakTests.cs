@@ -1,3 +1,4 @@
+using Bulwark.Attacks;
 using Bulwark.TestKit;
 using Bulwark.Torch;
 

@@ -33,6 +33,8 @@ public static class AttackCatalog
         ["cw"] = s => new CarliniWagnerL2(s.Steps is { } steps ? new CarliniWagnerOptions { Steps = steps } : null),
         ["ddn"] = s => new DecoupledDirectionNorm(s.Steps is { } steps ? new DdnOptions { Steps = steps } : null),
         ["ead"] = s => new ElasticNet(s.Steps is { } steps ? new EadOptions { Steps = steps } : null),
+        ["gaussian-noise"] = s => new AdditiveNoise(new AdditiveNoiseOptions { Distribution = NoiseDistribution.Gaussian, Steps = s.Steps ?? 100 }),
+        ["uniform-noise"] = s => new AdditiveNoise(new AdditiveNoiseOptions { Distribution = NoiseDistribution.Uniform, Steps = s.Steps ?? 100 }),
         ["bim"] = s => new ProjectedGradientDescent(s.Norm, new PgdOptions { Steps = s.Steps ?? 40, StepSize = s.StepSize, RandomStart = false }),
         ["deepfool"] = s => new DeepFool(s.Norm, new DeepFoolOptions
         {

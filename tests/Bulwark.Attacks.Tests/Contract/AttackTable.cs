@@ -28,6 +28,9 @@ internal static class AttackTable
         // DDN draws random directions where a gradient vanishes, from the batch's one stream
         new("ddn-l2", () => new DecoupledDirectionNorm(new DdnOptions { Steps = 50 }), BatchIndependent: false),
         new("ead-l1", () => new ElasticNet(new EadOptions { Steps = 50, BinarySearchSteps = 3, InitialConst = 1 }), BatchIndependent: true),
+        // the noise attacks draw their directions for the whole batch from one stream
+        new("gaussian-noise-l2", () => new AdditiveNoise(new AdditiveNoiseOptions { Directions = 3, Steps = 40 }), BatchIndependent: false),
+        new("uniform-noise-l2", () => new AdditiveNoise(new AdditiveNoiseOptions { Distribution = NoiseDistribution.Uniform, Directions = 3, Steps = 40 }), BatchIndependent: false),
     ];
 
     public static AttackCase Get(string name) => All.Single(c => c.Name == name);
