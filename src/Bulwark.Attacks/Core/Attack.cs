@@ -41,6 +41,10 @@ public abstract class Attack
         return Finish(context, x, criterion, epsilons, raw, norms, clock.Elapsed);
     }
 
+    /// <summary>The proposals of one run, for combinators such as <see cref="RepeatedAttack"/>.</summary>
+    internal (IReadOnlyList<Tensor> Raw, Tensor? Norms) ProposeFor(AttackContext context, Tensor inputs, Criterion criterion,
+        IReadOnlyList<double> epsilons) => Propose(context, inputs, criterion, epsilons);
+
     /// <summary>Runs the attack and returns the proposals; the base class clips and re-checks them.</summary>
     private protected abstract (IReadOnlyList<Tensor> Raw, Tensor? Norms) Propose(AttackContext context, Tensor inputs,
         Criterion criterion, IReadOnlyList<double> epsilons);
