@@ -80,4 +80,11 @@ public static class AttackExtensions
 {
     /// <summary>Runs <paramref name="attack"/> <paramref name="times"/> times and keeps the best per input.</summary>
     public static RepeatedAttack Repeat(this Attack attack, int times) => new(attack, times);
+
+    /// <summary>
+    /// A minimum-norm attack that searches, per input, the smallest ε (on a grid of <paramref name="steps"/> values up
+    /// to <paramref name="maxEpsilon"/>) at which <paramref name="attack"/> succeeds.
+    /// </summary>
+    public static MinimumEpsilonSearch MinimizeEpsilon(this FixedEpsilonAttack attack, double maxEpsilon, int steps = 100) =>
+        new(attack, maxEpsilon, steps);
 }
