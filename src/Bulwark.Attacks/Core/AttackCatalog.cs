@@ -16,6 +16,12 @@ public sealed record AttackSettings
 
     /// <summary>DeepFool's overshoot.</summary>
     public double? Overshoot { get; init; }
+
+    /// <summary>Upper end of the ε grid of the minimum-ε searches (fgsm-min-eps, pgd-min-eps); null = 1.</summary>
+    public double? MaxEpsilon { get; init; }
+
+    /// <summary>Number of ε values the minimum-ε searches try.</summary>
+    public int EpsilonSteps { get; init; } = 100;
 }
 
 /// <summary>Attacks by their command-line name.</summary>
@@ -33,6 +39,9 @@ public static class AttackCatalog
         ["cw"] = s => new CarliniWagnerL2(s.Steps is { } steps ? new CarliniWagnerOptions { Steps = steps } : null),
         ["ddn"] = s => new DecoupledDirectionNorm(s.Steps is { } steps ? new DdnOptions { Steps = steps } : null),
         ["ead"] = s => new ElasticNet(s.Steps is { } steps ? new EadOptions { Steps = steps } : null),
+        ["fgsm-min-eps"] = s => new FastGradientMethod(s.Norm).MinimizeEpsilon(s.MaxEpsilon ?? 1, s.EpsilonSteps),
+        ["pgd-min-eps"] = s => new ProjectedGradientDescent(s.Norm, new PgdOptions { Steps = s.Steps ?? 40, StepSize = s.StepSize, RandomStart = s.RandomStart })
+            .MinimizeEpsilon(s.MaxEpsilon ?? 1, s.EpsilonSteps),
         ["gaussian-noise"] = s => new AdditiveNoise(new AdditiveNoiseOptions { Distribution = NoiseDistribution.Gaussian, Steps = s.Steps ?? 100 }),
         ["uniform-noise"] = s => new AdditiveNoise(new AdditiveNoiseOptions { Distribution = NoiseDistribution.Uniform, Steps = s.Steps ?? 100 }),
         ["bim"] = s => new ProjectedGradientDescent(s.Norm, new PgdOptions { Steps = s.Steps ?? 40, StepSize = s.StepSize, RandomStart = false }),

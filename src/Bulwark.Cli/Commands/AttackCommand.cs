@@ -24,6 +24,8 @@ internal static class AttackCommand
         var steps = new Option<int?>("--steps") { Description = "Iterations (default: the attack's)" };
         var stepSize = new Option<double?>("--step-size") { Description = "Absolute step size of iterative fixed-ε attacks" };
         var noRandomStart = new Option<bool>("--no-random-start") { Description = "PGD without random start (BIM)" };
+        var maxEps = new Option<double?>("--max-eps") { Description = "Largest ε of the *-min-eps searches (default 1)" };
+        var epsSteps = new Option<int>("--eps-steps") { Description = "ε values the *-min-eps searches try", DefaultValueFactory = _ => 100 };
         var samples = new Option<int>("--samples") { Description = "First N test images", DefaultValueFactory = _ => 1000 };
         var batchSize = new Option<int>("--batch-size") { DefaultValueFactory = _ => 250 };
         var seed = new Option<ulong>("--seed");
@@ -33,7 +35,7 @@ internal static class AttackCommand
         var threads = CommonOptions.Threads();
         var command = new Command("attack", "Attack a trained model on the test set and report robust accuracy and perturbation sizes")
         {
-            run, attack, norm, eps, steps, stepSize, noRandomStart, samples, batchSize, seed, save, dataset, dataDir, threads,
+            run, attack, norm, eps, steps, stepSize, noRandomStart, maxEps, epsSteps, samples, batchSize, seed, save, dataset, dataDir, threads,
         };
         command.SetAction(parse =>
         {
@@ -46,6 +48,8 @@ internal static class AttackCommand
                 Steps = parse.GetValue(steps),
                 StepSize = parse.GetValue(stepSize),
                 RandomStart = !parse.GetValue(noRandomStart),
+                MaxEpsilon = parse.GetValue(maxEps),
+                EpsilonSteps = parse.GetValue(epsSteps),
             };
             var chosen = AttackCatalog.Create(parse.GetValue(attack)!, settings);
             var epsilons = ParseList(parse.GetValue(eps));
