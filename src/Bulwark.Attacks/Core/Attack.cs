@@ -195,6 +195,25 @@ public abstract class MinimumNormAttack : Attack
         return ([scope.Release(RunCore(context, inputs, criterion))], null);
     }
 
+    /// <summary>
+    /// Runs <paramref name="attack"/> on the inputs that do not meet the criterion yet (given those inputs and the
+    /// criterion restricted to them) and puts its proposals back in place; inputs already adversarial are returned as
+    /// they are, at no cost.
+    /// </summary>
+    private protected static Tensor OnRemainingInputs(AttackContext context, Tensor inputs, Criterion criterion,
+        Func<Tensor, Criterion, Tensor> attack)
+    {
+        using var scope = TensorScope.Begin();
+        var pending = context.NotYetAdversarial(inputs, criterion);
+        if (pending.Size(0) == 0)
+        {
+            return scope.Keep(inputs.Clone());
+        }
+
+        var proposals = attack(inputs.IndexSelect(0, pending), criterion.Select(pending));
+        return scope.Keep(inputs.IndexCopy(0, pending, proposals));
+    }
+
     /// <summary>Runs the attack without an ε list (only norms and raw success matter).</summary>
     public AttackResult Run(AttackModel model, Tensor inputs, Criterion criterion, ulong seed = 0) =>
         Run(model, inputs, criterion, [], seed);

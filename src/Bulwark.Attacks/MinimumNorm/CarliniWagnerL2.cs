@@ -66,20 +66,15 @@ public sealed class CarliniWagnerL2 : MinimumNormAttack
 
     public override string Name => "cw";
 
-    protected override Tensor RunCore(AttackContext context, Tensor inputs, Criterion criterion)
+    protected override Tensor RunCore(AttackContext context, Tensor inputs, Criterion criterion) =>
+        OnRemainingInputs(context, inputs, criterion, (x, attacked) => AttackRemaining(context, x, attacked));
+
+    /// <summary>The attack proper, on inputs that do not meet the criterion yet.</summary>
+    private Tensor AttackRemaining(AttackContext context, Tensor x, Criterion attacked)
     {
         using var outer = TensorScope.Begin();
         var bounds = context.Model.Bounds;
-        var pending = context.NotYetAdversarial(inputs, criterion); // inputs already adversarial stay as they are
-
-        var count = pending.Size(0);
-        if (count == 0)
-        {
-            return outer.Keep(inputs.Clone());
-        }
-
-        var x = inputs.IndexSelect(0, pending);
-        var attacked = criterion.Select(pending);
+        var count = x.Size(0);
         var search = new ConstantSearch((int)count, Options.InitialConst);
         var start = ToTanhSpace(x, bounds);
         var bestDistance = Torch.Torch.Full([count], double.PositiveInfinity, x.DType, x.Device);
@@ -95,7 +90,7 @@ public sealed class CarliniWagnerL2 : MinimumNormAttack
             step.Carry(ref best, Torch.Torch.Where(Norm.PerSample(improved, x), adversarial, best));
         }
 
-        return outer.Keep(inputs.IndexCopy(0, pending, best));
+        return outer.Keep(best);
     }
 
     /// <summary>

@@ -64,20 +64,15 @@ public sealed class DecoupledDirectionNorm : MinimumNormAttack
 
     public override string Name => "ddn";
 
-    protected override Tensor RunCore(AttackContext context, Tensor inputs, Criterion criterion)
+    protected override Tensor RunCore(AttackContext context, Tensor inputs, Criterion criterion) =>
+        OnRemainingInputs(context, inputs, criterion, (x, attacked) => AttackRemaining(context, x, attacked));
+
+    /// <summary>The attack proper, on inputs that do not meet the criterion yet.</summary>
+    private Tensor AttackRemaining(AttackContext context, Tensor x, Criterion attacked)
     {
         using var outer = TensorScope.Begin();
         var bounds = context.Model.Bounds;
-        var pending = context.NotYetAdversarial(inputs, criterion); // inputs already adversarial stay as they are
-
-        var count = pending.Size(0);
-        if (count == 0)
-        {
-            return outer.Keep(inputs.Clone());
-        }
-
-        var x = inputs.IndexSelect(0, pending);
-        var attacked = criterion.Select(pending);
+        var count = x.Size(0);
         // the largest ℓ2 distance inside the box: ε never needs to exceed it
         var worst = x.Sub(bounds.Low).Maximum(x.Neg().Add(bounds.High)).NormPerSample(2);
         var epsilon = Torch.Torch.Full([count], Options.InitialNorm, x.DType, x.Device);
@@ -107,7 +102,7 @@ public sealed class DecoupledDirectionNorm : MinimumNormAttack
             iteration.Carry(ref delta, point.Sub(x));
         }
 
-        return outer.Keep(inputs.IndexCopy(0, pending, x.Add(bestDelta)));
+        return outer.Keep(x.Add(bestDelta));
     }
 
     /// <summary>

@@ -76,19 +76,14 @@ public sealed class ElasticNet : MinimumNormAttack
 
     public override string Name => "ead";
 
-    protected override Tensor RunCore(AttackContext context, Tensor inputs, Criterion criterion)
+    protected override Tensor RunCore(AttackContext context, Tensor inputs, Criterion criterion) =>
+        OnRemainingInputs(context, inputs, criterion, (x, attacked) => AttackRemaining(context, x, attacked));
+
+    /// <summary>The attack proper, on inputs that do not meet the criterion yet.</summary>
+    private Tensor AttackRemaining(AttackContext context, Tensor x, Criterion attacked)
     {
         using var outer = TensorScope.Begin();
-        var pending = context.NotYetAdversarial(inputs, criterion); // inputs already adversarial stay as they are
-
-        var count = pending.Size(0);
-        if (count == 0)
-        {
-            return outer.Keep(inputs.Clone());
-        }
-
-        var x = inputs.IndexSelect(0, pending);
-        var attacked = criterion.Select(pending);
+        var count = x.Size(0);
         var search = new ConstantSearch((int)count, Options.InitialConst);
         var bestDistance = Torch.Torch.Full([count], double.PositiveInfinity, x.DType, x.Device);
         var best = x.Clone();
@@ -103,7 +98,7 @@ public sealed class ElasticNet : MinimumNormAttack
             step.Carry(ref best, Torch.Torch.Where(Norm.PerSample(improved, x), adversarial, best));
         }
 
-        return outer.Keep(inputs.IndexCopy(0, pending, best));
+        return outer.Keep(best);
     }
 
     /// <summary>
