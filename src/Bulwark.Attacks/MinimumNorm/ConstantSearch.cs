@@ -36,6 +36,9 @@ internal sealed class ConstantSearch
         return constants.To(dtype, device);
     }
 
+    /// <summary>The constant of input <paramref name="index"/> for search step <paramref name="step"/>, as <see cref="Constants"/> gives it.</summary>
+    public double Constant(int index, int step, int steps) => steps >= 10 && step == steps - 1 ? upper[index] : current[index];
+
     /// <summary>Moves the bounds after a search step; <paramref name="succeeded"/> [count] says where an adversarial was found.</summary>
     public void Update(bool[] succeeded)
     {
