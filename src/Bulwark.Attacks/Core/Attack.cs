@@ -143,7 +143,7 @@ public abstract class Attack
 
         proposedNorms?.Dispose();
         return new AttackResult(rawBoxed, epsilons.ToArray(), clipped, scope.Release(success), scope.Release(norms),
-            scope.Release(anyRaw), context.GradientEvaluations, elapsed);
+            scope.Release(anyRaw), context.GradientEvaluations, elapsed, context.Breakdown);
     }
 
     private static Tensor IsAdversarial(AttackContext context, Tensor candidate, Criterion criterion)

@@ -11,8 +11,9 @@ namespace Bulwark.Attacks;
 public sealed class AttackResult : IDisposable
 {
     internal AttackResult(IReadOnlyList<Tensor> raw, IReadOnlyList<double> epsilons, IReadOnlyList<Tensor> clipped, Tensor success,
-        Tensor norms, Tensor rawSuccess, long gradientEvaluations, TimeSpan elapsed)
+        Tensor norms, Tensor rawSuccess, long gradientEvaluations, TimeSpan elapsed, EnsembleBreakdown? breakdown = null)
     {
+        Breakdown = breakdown;
         Raw = raw;
         Epsilons = epsilons;
         Clipped = clipped;
@@ -46,6 +47,9 @@ public sealed class AttackResult : IDisposable
     /// successful ε.
     /// </summary>
     public Tensor Norms { get; }
+
+    /// <summary>For an <see cref="AttackEnsemble"/>: which member broke which input at each ε; null for other attacks.</summary>
+    public EnsembleBreakdown? Breakdown { get; }
 
     public long GradientEvaluations { get; }
 
