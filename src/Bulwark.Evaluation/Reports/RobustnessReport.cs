@@ -112,6 +112,34 @@ public sealed record AttackReport
 
     [JsonPropertyName("seconds")]
     public double Seconds { get; init; }
+
+    /// <summary>
+    /// For an ensemble (AutoAttack's rule): its members in the order they ran, with the robust accuracy left after
+    /// each (cumulative, at <see cref="Epsilons"/>); empty for a single attack.
+    /// </summary>
+    [JsonPropertyName("members")]
+    public IReadOnlyList<EnsembleMemberReport> Members { get; init; } = [];
+}
+
+/// <summary>One member of an ensemble: robust accuracy after it and the members before it, at the ensemble's ε grid.</summary>
+public sealed record EnsembleMemberReport
+{
+    [JsonPropertyName("attack")]
+    public required string Attack { get; init; }
+
+    /// <summary>Fraction of all inputs correct and not broken by this member or any before it, at each ε.</summary>
+    [JsonPropertyName("robust_accuracy")]
+    public IReadOnlyList<double> RobustAccuracy { get; init; } = [];
+
+    /// <summary>Per ε, the inputs this member was run on (those still robust when its turn came).</summary>
+    [JsonPropertyName("attempted")]
+    public IReadOnlyList<int> Attempted { get; init; } = [];
+
+    [JsonPropertyName("gradient_evaluations")]
+    public long GradientEvaluations { get; init; }
+
+    [JsonPropertyName("seconds")]
+    public double Seconds { get; init; }
 }
 
 /// <summary>Per norm: robust accuracy when every attack of that norm is tried on every input (worst case per input).</summary>
