@@ -8,6 +8,7 @@ var root = new RootCommand("Bulwark: train image classifiers that resist noise a
     TrainCommand.Create(),
     TestCommand.Create(),
     AttackCommand.Create(),
+    EvaluateCommand.Create(),
     BenchCommand.Create(),
 };
 root.Add(CommonOptions.Json);
