@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""The PyTorch twins of Bulwark's FGSM, PGD/BIM and DeepFool, run on the same weights and inputs.
+"""The PyTorch twins of Bulwark's FGSM, PGD/BIM, DeepFool and C&W L2, run on the same weights and inputs.
 
 Written from the algorithms' descriptions (the same choices Bulwark makes: ground-truth labels, freeze an input once
 it is adversarial, DeepFool's candidates = top-10 original logits, step (|f|/||w|| + 1e-4)·w/||w||, check at
-clamp(x + (1+overshoot)·r) to [0,1], gradient at clamp(x + r)). With --compare FILE it reads Bulwark's adversarials (saved by
+clamp(x + (1+overshoot)·r) to [0,1], linearised at that same point as LTS4 does). With --compare FILE it reads Bulwark's adversarials (saved by
 `bulwark attack --save FILE`) and prints the largest difference. Prints one JSON object as its last line.
 Run with Debian's interpreter: /usr/bin/python3.
 """
@@ -82,7 +82,7 @@ def deepfool(model, x, y, steps=50, overshoot=0.02, candidates=10):
     for _ in range(steps):
         if len(active) == 0:
             break
-        point = (x[active] + total[active]).clamp(0, 1)
+        point = (x[active] + (1 + overshoot) * total[active]).clamp(0, 1)
         m = len(active)
         rep = point.unsqueeze(0).expand(classes, *point.shape).reshape(classes * m, *point.shape[1:]).clone().requires_grad_()
         out = model(rep)
@@ -119,7 +119,7 @@ def deepfool_plain(model, x, y, steps=50, overshoot=0.02, candidates=10):
     for _ in range(steps):
         if not active.any():
             break
-        point = (x + total).clamp(0, 1).requires_grad_()
+        point = (x + (1 + overshoot) * total).clamp(0, 1).requires_grad_()
         logits = model(point)
         label_grad = torch.autograd.grad(logits[rows, y].sum(), point, retain_graph=True)[0].flatten(1)
         best, best_w = None, None
@@ -144,16 +144,73 @@ def deepfool_plain(model, x, y, steps=50, overshoot=0.02, candidates=10):
     return (x + (1 + overshoot) * total).clamp(0, 1)
 
 
+def carlini_wagner(model, x, y, steps=1000, search_steps=9, c0=1e-3, lr=0.01, kappa=0.0, abort_early=True):
+    """Carlini-Wagner L2 as the original code runs it: the whole batch every Adam step (TensorFlow's Adam, eps outside
+    the square root), the batch stops a search step when its summed loss stalls, per-sample binary search over c."""
+    n = len(x)
+    lower = torch.zeros(n, dtype=torch.float64)
+    upper = torch.full((n,), 1e10, dtype=torch.float64)
+    const = torch.full((n,), c0, dtype=torch.float64)
+    best_l2 = torch.full((n,), float("inf"))
+    best_adv = x.clone()
+    z = (x * 2 - 1) * (1 - 1e-6)
+    w0 = 0.5 * torch.log((1 + z) / (1 - z))
+    onehot = F.one_hot(y, 10).bool()
+    check_every = max(1, steps // 10)
+    for s in range(search_steps):
+        c = (upper if search_steps >= 10 and s == search_steps - 1 else const).float()
+        w = w0.clone()
+        m = torch.zeros_like(w)
+        v = torch.zeros_like(w)
+        prev = float("inf")
+        found = torch.zeros(n, dtype=torch.bool)
+        for it in range(steps):
+            w.requires_grad_()
+            adv = (torch.tanh(w) + 1) / 2
+            logits = model(adv)
+            l2 = ((adv - x) ** 2).flatten(1).sum(1)
+            real = logits.gather(1, y[:, None]).squeeze(1)
+            other = logits.masked_fill(onehot, float("-inf")).max(1).values
+            f = (real - other).clamp(min=-kappa)
+            loss = l2.sum() + (c * f).sum()
+            (g,) = torch.autograd.grad(loss, w)
+            w = w.detach()
+            with torch.no_grad():
+                m = 0.9 * m + 0.1 * g
+                v = 0.999 * v + 0.001 * g * g
+                t = it + 1
+                w = w - lr * (1 - 0.999 ** t) ** 0.5 / (1 - 0.9 ** t) * m / (v.sqrt() + 1e-8)
+                succ = (other - real >= kappa) & (logits.argmax(1) != y)
+                better = succ & (l2 < best_l2)
+                best_l2 = torch.where(better, l2, best_l2)
+                best_adv[better] = adv.detach()[better]
+                found |= succ
+                if abort_early and it % check_every == 0:
+                    if loss.item() > prev * 0.9999:
+                        break
+                    prev = loss.item()
+        for i in range(n):
+            if found[i]:
+                upper[i] = min(upper[i], const[i])
+                if upper[i] < 1e9:
+                    const[i] = (lower[i] + upper[i]) / 2
+            else:
+                lower[i] = max(lower[i], const[i])
+                const[i] = (lower[i] + upper[i]) / 2 if upper[i] < 1e9 else const[i] * 10
+    return best_adv
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--run", required=True)
-    p.add_argument("--attack", required=True, choices=["fgsm", "pgd", "bim", "deepfool"])
+    p.add_argument("--attack", required=True, choices=["fgsm", "pgd", "bim", "deepfool", "cw"])
     p.add_argument("--eps", type=float, default=0.3)
     p.add_argument("--steps", type=int, default=40)
     p.add_argument("--step-size", type=float, default=0.01)
     p.add_argument("--samples", type=int, default=1000)
     p.add_argument("--batch-size", type=int, default=250)
     p.add_argument("--threads", type=int, default=os.cpu_count())
+    p.add_argument("--search-steps", type=int, default=9, help="C&W binary-search steps")
     p.add_argument("--compare")
     p.add_argument("--batched", action="store_true", help="DeepFool with Bulwark's algorithm (one batched backward, active set) instead of the plain reference loop")
     p.add_argument("--data-dir", default=os.environ.get("BULWARK_DATA", os.path.expanduser("~/.bulwark/data")))
@@ -172,14 +229,20 @@ def main():
             outs.append(fgsm(model, x, y, a.eps))
         elif a.attack in ("pgd", "bim"):
             outs.append(pgd(model, x, y, a.eps, a.steps, a.step_size))
+        elif a.attack == "cw":
+            outs.append(carlini_wagner(model, x, y, steps=a.steps, search_steps=a.search_steps))
         else:
             outs.append((deepfool if a.batched else deepfool_plain)(model, x, y, steps=a.steps))
     seconds = time.perf_counter() - start
     adv = torch.cat(outs)
     with torch.no_grad():
         robust = float((model(adv).argmax(1) == ys).float().mean())
+        broken = (model(xs).argmax(1) == ys) & (model(adv).argmax(1) != ys)
+        l2 = (adv - xs).flatten(1).norm(dim=1)[broken]
+    mean_l2 = float(l2.mean()) if len(l2) else float("nan")
     result = {"framework": "pytorch", "attack": a.attack, "samples": len(xs), "seconds": seconds,
-              "images_per_second": len(xs) / seconds, "robust_accuracy": robust}
+              "images_per_second": len(xs) / seconds, "robust_accuracy": robust,
+              "mean_l2": mean_l2}
     if a.compare:
         ours, _ = safetensors_np.load(a.compare)
         theirs = adv.numpy()

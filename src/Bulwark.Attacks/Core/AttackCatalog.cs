@@ -22,6 +22,9 @@ public sealed record AttackSettings
 
     /// <summary>Number of ε values the minimum-ε searches try.</summary>
     public int EpsilonSteps { get; init; } = 100;
+
+    /// <summary>Binary-search steps over the constant c (C&amp;W, EAD); null = the attack's default (9).</summary>
+    public int? BinarySearchSteps { get; init; }
 }
 
 /// <summary>Attacks by their command-line name.</summary>
@@ -36,9 +39,35 @@ public static class AttackCatalog
             StepSize = s.StepSize,
             RandomStart = s.RandomStart,
         }),
-        ["cw"] = s => new CarliniWagnerL2(s.Steps is { } steps ? new CarliniWagnerOptions { Steps = steps } : null),
+        ["apgd-ce"] = s => new AutoProjectedGradientDescent(s.Norm, new ApgdOptions
+        {
+            Steps = s.Steps ?? 100,
+            Loss = ApgdLoss.CrossEntropy,
+            RandomStart = s.RandomStart,
+        }),
+        ["apgd-dlr"] = s => new AutoProjectedGradientDescent(s.Norm, new ApgdOptions
+        {
+            Steps = s.Steps ?? 100,
+            Loss = ApgdLoss.DifferenceOfLogitsRatio,
+            RandomStart = s.RandomStart,
+        }),
+        ["cw"] = s => new CarliniWagnerL2(new CarliniWagnerOptions
+        {
+            Steps = s.Steps ?? new CarliniWagnerOptions().Steps,
+            BinarySearchSteps = s.BinarySearchSteps ?? new CarliniWagnerOptions().BinarySearchSteps,
+        }),
         ["ddn"] = s => new DecoupledDirectionNorm(s.Steps is { } steps ? new DdnOptions { Steps = steps } : null),
-        ["ead"] = s => new ElasticNet(s.Steps is { } steps ? new EadOptions { Steps = steps } : null),
+        ["ead"] = s => new ElasticNet(new EadOptions
+        {
+            Steps = s.Steps ?? new EadOptions().Steps,
+            BinarySearchSteps = s.BinarySearchSteps ?? new EadOptions().BinarySearchSteps,
+        }),
+        ["lbfgs"] = s => new LimitedMemoryBfgs(new LbfgsOptions
+        {
+            MaxIterations = s.Steps ?? new LbfgsOptions().MaxIterations,
+            BinarySearchSteps = s.BinarySearchSteps ?? new LbfgsOptions().BinarySearchSteps,
+        }),
+        ["jsma"] = _ => new JacobianSaliencyMap(),
         ["fgsm-min-eps"] = s => new FastGradientMethod(s.Norm).MinimizeEpsilon(s.MaxEpsilon ?? 1, s.EpsilonSteps),
         ["pgd-min-eps"] = s => new ProjectedGradientDescent(s.Norm, new PgdOptions { Steps = s.Steps ?? 40, StepSize = s.StepSize, RandomStart = s.RandomStart })
             .MinimizeEpsilon(s.MaxEpsilon ?? 1, s.EpsilonSteps),

@@ -17,6 +17,9 @@ public sealed class AttackContext : IDisposable
     /// <summary>The attack's own random stream (random starts, restarts, noise).</summary>
     public Generator Generator { get; }
 
+    /// <summary>What an <see cref="AttackEnsemble"/> run found per member; the base class hands it to the result.</summary>
+    internal EnsembleBreakdown? Breakdown { get; set; }
+
     /// <summary>Per-sample gradient evaluations so far (a batch of n counts n).</summary>
     public long GradientEvaluations { get; private set; }
 
@@ -108,6 +111,30 @@ public sealed class AttackContext : IDisposable
         GradientEvaluations += classes * inputs.Size(0);
         var jacobian = Torch.Torch.Stack(rows, 1);
         return (scope.Keep(logits.Detach()), scope.Keep(jacobian));
+    }
+
+    /// <summary>
+    /// Logits [N, K] and, for each column j of <paramref name="classes"/> [N, M], the gradient of
+    /// f_{classes[i, j]} − f_{labels[i]} with respect to input i, [N, M, ...]: DeepFool's w_k, with one backward pass per
+    /// column through the retained graph — the label's own gradient is never formed, so M other classes cost M passes.
+    /// </summary>
+    public (Tensor Logits, Tensor Gradients) LogitDifferenceGradients(Tensor inputs, Tensor labels, Tensor classes)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        ArgumentNullException.ThrowIfNull(classes);
+        using var scope = TensorScope.Begin();
+        var x = inputs.Detach().RequiresGrad_();
+        var logits = Model.Logits(x);
+        var differences = logits.Gather(1, classes).Sub(logits.Gather(1, labels.Unsqueeze(1)));
+        var columns = classes.Size(1);
+        var rows = new Tensor[columns];
+        for (var j = 0; j < columns; j++)
+        {
+            rows[j] = Autograd.Grad(differences.Select(1, j).Sum(), x, retainGraph: j < columns - 1);
+        }
+
+        GradientEvaluations += columns * inputs.Size(0);
+        return (scope.Keep(logits.Detach()), scope.Keep(Torch.Torch.Stack(rows, 1)));
     }
 
     public void Dispose() => Generator.Dispose();

@@ -26,6 +26,7 @@ internal static class AttackCommand
         var noRandomStart = new Option<bool>("--no-random-start") { Description = "PGD without random start (BIM)" };
         var maxEps = new Option<double?>("--max-eps") { Description = "Largest ε of the *-min-eps searches (default 1)" };
         var epsSteps = new Option<int>("--eps-steps") { Description = "ε values the *-min-eps searches try", DefaultValueFactory = _ => 100 };
+        var searchSteps = new Option<int?>("--search-steps") { Description = "Binary-search steps over c (cw, ead; default 9)" };
         var samples = new Option<int>("--samples") { Description = "First N test images", DefaultValueFactory = _ => 1000 };
         var batchSize = new Option<int>("--batch-size") { DefaultValueFactory = _ => 250 };
         var seed = new Option<ulong>("--seed");
@@ -35,7 +36,7 @@ internal static class AttackCommand
         var threads = CommonOptions.Threads();
         var command = new Command("attack", "Attack a trained model on the test set and report robust accuracy and perturbation sizes")
         {
-            run, attack, norm, eps, steps, stepSize, noRandomStart, maxEps, epsSteps, samples, batchSize, seed, save, dataset, dataDir, threads,
+            run, attack, norm, eps, steps, stepSize, noRandomStart, maxEps, epsSteps, searchSteps, samples, batchSize, seed, save, dataset, dataDir, threads,
         };
         command.SetAction(parse =>
         {
@@ -50,6 +51,7 @@ internal static class AttackCommand
                 RandomStart = !parse.GetValue(noRandomStart),
                 MaxEpsilon = parse.GetValue(maxEps),
                 EpsilonSteps = parse.GetValue(epsSteps),
+                BinarySearchSteps = parse.GetValue(searchSteps),
             };
             var chosen = AttackCatalog.Create(parse.GetValue(attack)!, settings);
             var epsilons = ParseList(parse.GetValue(eps));

@@ -18,7 +18,7 @@ public sealed class TargetedAttackTests
         // Given: a radius that spans the box
         using var given = TestTarget.Create(target);
         var attack = AttackTable.Get(entry).Create();
-        double[] epsilons = attack is FixedEpsilonAttack ? [AttackTable.Unbounded(attack.Norm)] : [];
+        double[] epsilons = attack is MinimumNormAttack ? [] : [AttackTable.Unbounded(attack.Norm)];
         var criterion = new TargetedMisclassification(given.Targets);
 
         // When
