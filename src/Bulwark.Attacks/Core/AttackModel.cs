@@ -55,21 +55,31 @@ public sealed class AttackModel
         return logits.Argmax(1);
     }
 
-    /// <summary>Puts the network in evaluation mode until disposed, then restores its mode.</summary>
+    /// <summary>
+    /// Puts the network in evaluation mode and stops its parameters from requiring gradients until disposed (an attack
+    /// differentiates with respect to the input only, and a graph without parameter leaves is smaller), then restores both.
+    /// </summary>
     public IDisposable EvaluationMode() => new ModeRestorer(Network);
 
     private sealed class ModeRestorer : IDisposable
     {
         private readonly Module module;
         private readonly bool wasTraining;
+        private readonly List<Tensor> frozen;
 
         public ModeRestorer(Module module)
         {
             this.module = module;
             wasTraining = module.Training;
             module.Eval();
+            frozen = module.Parameters().Where(p => p.RequiresGrad).ToList();
+            frozen.ForEach(p => p.RequiresGrad = false);
         }
 
-        public void Dispose() => module.Train(wasTraining);
+        public void Dispose()
+        {
+            frozen.ForEach(p => p.RequiresGrad = true);
+            module.Train(wasTraining);
+        }
     }
 }

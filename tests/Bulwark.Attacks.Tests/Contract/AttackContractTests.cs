@@ -168,6 +168,7 @@ public sealed class AttackContractTests(ObservedRuns runs) : IClassFixture<Obser
         // Then
         run.ModulesInEvaluationMode.ShouldBeEmpty($"{run}: modules left in evaluation mode");
         run.ParametersWithGradient.ShouldBeEmpty($"{run}: parameters given a gradient");
+        run.ParametersLeftFrozen.ShouldBeEmpty($"{run}: parameters left without requires_grad");
         run.ChangedState.ShouldBeEmpty($"{run}: parameters or buffers changed");
     }
 }

@@ -27,6 +27,7 @@ internal sealed class ObservedRun : IDisposable
 
         ModulesInEvaluationMode = network.NamedModules().Where(m => !m.Value.Training).Select(m => m.Key).ToList();
         ParametersWithGradient = network.NamedParameters().Where(p => HasGradient(p.Value)).Select(p => p.Key).ToList();
+        ParametersLeftFrozen = network.NamedParameters().Where(p => !p.Value.RequiresGrad).Select(p => p.Key).ToList();
         var stateAfter = Snapshot(network);
         ChangedState = stateBefore.Keys.Where(k => !stateBefore[k].SequenceEqual(stateAfter[k])).ToList();
         network.Eval();
@@ -56,6 +57,9 @@ internal sealed class ObservedRun : IDisposable
     public IReadOnlyList<string> ModulesInEvaluationMode { get; }
 
     public IReadOnlyList<string> ParametersWithGradient { get; }
+
+    /// <summary>Parameters that no longer require gradients after the run (the attack freezes them while it runs only).</summary>
+    public IReadOnlyList<string> ParametersLeftFrozen { get; }
 
     /// <summary>Parameters and buffers whose bytes differ after the run.</summary>
     public IReadOnlyList<string> ChangedState { get; }
