@@ -23,22 +23,10 @@ public static class VegaBundles
         ResolveWith(explicitDir, Environment.GetEnvironmentVariable, Environment.GetFolderPath(Environment.SpecialFolder.UserProfile));
 
     /// <summary>The rule itself, with the environment and the home folder passed in (for tests).</summary>
-    internal static string ResolveWith(string? explicitDir, Func<string, string?> environment, string home)
-    {
-        if (!string.IsNullOrWhiteSpace(explicitDir))
-        {
-            return Path.GetFullPath(ExpandHome(explicitDir, home));
-        }
-
-        var fromEnvironment = environment(EnvironmentVariable);
-        if (!string.IsNullOrWhiteSpace(fromEnvironment))
-        {
-            return Path.GetFullPath(ExpandHome(fromEnvironment, home));
-        }
-
-        // No home folder: a relative path that exists nowhere, so the page says where to install the bundles.
-        return string.IsNullOrEmpty(home) ? Path.GetFullPath(Path.Combine(".bulwark", "js")) : Path.GetFullPath(Path.Combine(home, ".bulwark", "js"));
-    }
+    internal static string ResolveWith(string? explicitDir, Func<string, string?> environment, string home) =>
+        Bulwark.Data.DataDirectory.ResolveUserFolder(explicitDir, EnvironmentVariable, "js", environment, home)
+        // no home folder: a relative path that exists nowhere, so the page says where to install the bundles
+        ?? Path.GetFullPath(Path.Combine(".bulwark", "js"));
 
     /// <summary>The three bundles' text and versions from <paramref name="directory"/>, or null when one is missing.</summary>
     internal static LoadedBundles? Load(string directory)
@@ -74,11 +62,6 @@ public static class VegaBundles
             return null; // a bare folder of .min.js files has no package.json; the version is only shown, never needed
         }
     }
-
-    private static string ExpandHome(string path, string home) =>
-        path == "~" ? home
-        : path.StartsWith("~/", StringComparison.Ordinal) && !string.IsNullOrEmpty(home) ? Path.Combine(home, path[2..])
-        : path;
 }
 
 /// <summary>One package's minified build.</summary>
