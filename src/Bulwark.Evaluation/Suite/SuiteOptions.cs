@@ -31,8 +31,13 @@ public sealed record SuiteOptions
     /// <summary>DeepFool (ℓ2 and ℓ∞) settings.</summary>
     public DeepFoolOptions DeepFool { get; init; } = new();
 
-    /// <summary>C&amp;W ℓ2 settings: 4 × 100 steps from c = 1 (the paper's 9 × 1000 from 0.001 costs over 20× more).</summary>
-    public CarliniWagnerOptions CarliniWagner { get; init; } = new() { Steps = 100, BinarySearchSteps = 4, InitialConst = 1 };
+    /// <summary>
+    /// C&amp;W ℓ2 settings: 4 × 100 Adam steps from c = 1 at learning rate 0.1 (the paper's 9 × 1000 from 0.001 at 0.01
+    /// costs over 20× more). With only 100 steps the paper's rate cannot move MNIST's saturated pixels (tanh-space
+    /// values near ±7): on the demo's LeNet-5 it left 55.5 % of 200 inputs robust at ℓ2 = 3, against 1.0 % at 0.1, as
+    /// DDN does.
+    /// </summary>
+    public CarliniWagnerOptions CarliniWagner { get; init; } = new() { Steps = 100, BinarySearchSteps = 4, InitialConst = 1, LearningRate = 0.1 };
 
     /// <summary>DDN settings (the paper's 100 steps).</summary>
     public DdnOptions Ddn { get; init; } = new();
