@@ -10,7 +10,9 @@ namespace Bulwark.Attacks;
 /// runs once on the inputs still robust at some ε, and its proposal is clipped to each ε-ball (and the box) in turn.
 /// The ensemble is itself an <see cref="Attack"/>: the base class clips and re-predicts its proposals like any other,
 /// and <see cref="AttackResult.Breakdown"/> says which member broke which input and the robust accuracy left after each.
-/// It answers per ε, so it needs a non-empty ε list; members share one stream, seeded once.
+/// It answers per ε, so it needs a non-empty ε list; members share one stream, seeded once. The ε-balls are nested:
+/// an input broken at ε is broken at every larger ε by the same point, so it is not attacked again there (the ε are
+/// worked through in increasing order), which also keeps robust accuracy monotone in ε.
 /// <code>
 /// var autoAttack = new AttackEnsemble(apgdCe, apgdDlr);
 /// using var result = autoAttack.Run(model, x, new Misclassification(y), [0.1, 0.2, 0.3]);
@@ -114,7 +116,7 @@ public sealed class AttackEnsemble : Attack
     {
         var attempted = new int[epsilons.Count];
         var broken = new int[epsilons.Count];
-        for (var e = 0; e < epsilons.Count; e++)
+        foreach (var e in Ascending(epsilons))
         {
             var remaining = Remaining(brokenBy[e]);
             attempted[e] = remaining.Length;
@@ -138,7 +140,7 @@ public sealed class AttackEnsemble : Attack
                 DisposeAll(raw);
             }
 
-            broken[e] = Accept(context, member, x, selected, clipped, remaining, index, e, best, brokenBy);
+            Accept(context, member, x, selected, clipped, remaining, index, e, epsilons, best, brokenBy, broken);
         }
 
         return (attempted, broken);
@@ -171,7 +173,7 @@ public sealed class AttackEnsemble : Attack
             DisposeAll(raw);
         }
 
-        for (var e = 0; e < epsilons.Count; e++)
+        foreach (var e in Ascending(epsilons))
         {
             var remaining = Remaining(brokenBy[e]);
             attempted[e] = remaining.Length;
@@ -184,41 +186,56 @@ public sealed class AttackEnsemble : Attack
             var index = Torch.Torch.FromArray(remaining, remaining.Length);
             var x = inputs.IndexSelect(0, index);
             var clipped = ClipToBall(context, x, full.IndexSelect(0, index), epsilons[e]);
-            broken[e] = Accept(context, member, x, criterion.Select(index), clipped, remaining, index, e, best, brokenBy);
+            Accept(context, member, x, criterion.Select(index), clipped, remaining, index, e, epsilons, best, brokenBy, broken);
         }
 
         return (attempted, broken);
     }
 
-    /// <summary>Re-predicts the clipped candidates and keeps the adversarial ones at ε index <paramref name="e"/>; returns how many.</summary>
-    private static int Accept(AttackContext context, int member, Tensor x, Criterion criterion, Tensor clipped, long[] remaining,
-        Tensor index, int e, List<Tensor> best, int[][] brokenBy)
+    /// <summary>
+    /// Re-predicts the clipped candidates and keeps the adversarial ones at ε index <paramref name="e"/> and, since the
+    /// balls are nested, at every larger ε where the input is still robust; counts them in <paramref name="broken"/>.
+    /// </summary>
+    private static void Accept(AttackContext context, int member, Tensor x, Criterion criterion, Tensor clipped, long[] remaining,
+        Tensor index, int e, IReadOnlyList<double> epsilons, List<Tensor> best, int[][] brokenBy, int[] broken)
     {
         using var scope = TensorScope.Begin();
         var hits = criterion.IsAdversarial(context.Logits(clipped)).ToArray<bool>();
-        var count = hits.Count(h => h);
-        if (count == 0)
+        if (!hits.Any(h => h))
         {
-            return 0;
+            return;
         }
 
-        // inputs not hit keep their previous candidate (the input itself)
-        var keep = x.Clone();
-        var hitIndex = Torch.Torch.FromArray(Enumerable.Range(0, hits.Length).Where(i => hits[i]).Select(i => (long)i).ToArray(), count);
-        var merged = keep.IndexCopy(0, hitIndex, clipped.IndexSelect(0, hitIndex));
-        var updated = best[e].IndexCopy(0, index, merged);
-        best[e].Dispose();
-        best[e] = scope.Release(updated);
-        for (var i = 0; i < hits.Length; i++)
+        for (var j = 0; j < epsilons.Count; j++)
         {
-            if (hits[i])
+            if (j != e && !(epsilons[j] > epsilons[e]))
             {
-                brokenBy[e][remaining[i]] = member;
+                continue;
             }
-        }
 
-        return count;
+            // the rows hit here that are still robust at ε_j; at ε_e itself every hit row is
+            var rows = Enumerable.Range(0, hits.Length).Where(i => hits[i] && brokenBy[j][remaining[i]] == EnsembleBreakdown.NotBroken).ToArray();
+            if (rows.Length == 0)
+            {
+                continue;
+            }
+
+            var rowIndex = Torch.Torch.FromArray(rows.Select(i => (long)i).ToArray(), rows.Length);
+            var updated = best[j].IndexCopy(0, index.IndexSelect(0, rowIndex), clipped.IndexSelect(0, rowIndex));
+            best[j].Dispose();
+            best[j] = scope.Release(updated);
+            foreach (var i in rows)
+            {
+                brokenBy[j][remaining[i]] = member;
+            }
+
+            broken[j] += rows.Length;
+        }
     }
+
+    /// <summary>The ε indices in increasing order of ε.</summary>
+    private static IEnumerable<int> Ascending(IReadOnlyList<double> epsilons) =>
+        Enumerable.Range(0, epsilons.Count).OrderBy(i => epsilons[i]);
 
     private Tensor ClipToBall(AttackContext context, Tensor x, Tensor proposal, double epsilon)
     {
