@@ -112,51 +112,22 @@ public sealed class AttackEnsemble : Attack
 
     /// <summary>A fixed-ε member: per ε, on the inputs still robust at that ε.</summary>
     private (int[] Attempted, int[] Broken) RunPerEpsilon(AttackContext context, int member, Tensor inputs, Criterion criterion,
-        IReadOnlyList<double> epsilons, List<Tensor> best, int[][] brokenBy)
-    {
-        var attempted = new int[epsilons.Count];
-        var broken = new int[epsilons.Count];
-        foreach (var e in Ascending(epsilons))
+        IReadOnlyList<double> epsilons, List<Tensor> best, int[][] brokenBy) =>
+        AttackStillRobust(context, member, inputs, criterion, epsilons, best, brokenBy, (e, x, selected, _) =>
         {
-            var remaining = Remaining(brokenBy[e]);
-            attempted[e] = remaining.Length;
-            if (remaining.Length == 0)
-            {
-                continue;
-            }
-
-            using var scope = TensorScope.Begin();
-            var index = Torch.Torch.FromArray(remaining, remaining.Length);
-            var x = inputs.IndexSelect(0, index);
-            var selected = criterion.Select(index);
             var (raw, _) = Members[member].ProposeFor(context, x, selected, [epsilons[e]]);
-            Tensor clipped;
-            try
-            {
-                clipped = ClipToBall(context, x, raw[0], epsilons[e]);
-            }
-            finally
-            {
-                DisposeAll(raw);
-            }
-
-            Accept(context, member, x, selected, clipped, remaining, index, e, epsilons, best, brokenBy, broken);
-        }
-
-        return (attempted, broken);
-    }
+            return raw[0];
+        });
 
     /// <summary>A minimum-norm member: once, on the inputs still robust at some ε; its proposal clipped to each ε.</summary>
     private (int[] Attempted, int[] Broken) RunOnce(AttackContext context, int member, Tensor inputs, Criterion criterion,
         IReadOnlyList<double> epsilons, List<Tensor> best, int[][] brokenBy)
     {
-        var attempted = new int[epsilons.Count];
-        var broken = new int[epsilons.Count];
         var n = inputs.Size(0);
         var pending = Enumerable.Range(0, (int)n).Where(i => brokenBy.Any(row => row[i] == EnsembleBreakdown.NotBroken)).Select(i => (long)i).ToArray();
         if (pending.Length == 0)
         {
-            return (attempted, broken);
+            return (new int[epsilons.Count], new int[epsilons.Count]);
         }
 
         using var outer = TensorScope.Begin();
@@ -173,6 +144,19 @@ public sealed class AttackEnsemble : Attack
             DisposeAll(raw);
         }
 
+        return AttackStillRobust(context, member, inputs, criterion, epsilons, best, brokenBy, (_, _, _, index) => full.IndexSelect(0, index));
+    }
+
+    /// <summary>
+    /// For each ε in increasing order, the inputs still robust there: <paramref name="propose"/> (ε's index, those inputs,
+    /// their criterion, their indices) gives a candidate for them, which is clipped to the ε-ball and kept where it is
+    /// adversarial. Returns, per ε, the inputs attempted and those broken.
+    /// </summary>
+    private (int[] Attempted, int[] Broken) AttackStillRobust(AttackContext context, int member, Tensor inputs, Criterion criterion,
+        IReadOnlyList<double> epsilons, List<Tensor> best, int[][] brokenBy, Func<int, Tensor, Criterion, Tensor, Tensor> propose)
+    {
+        var attempted = new int[epsilons.Count];
+        var broken = new int[epsilons.Count];
         foreach (var e in Ascending(epsilons))
         {
             var remaining = Remaining(brokenBy[e]);
@@ -185,8 +169,14 @@ public sealed class AttackEnsemble : Attack
             using var scope = TensorScope.Begin();
             var index = Torch.Torch.FromArray(remaining, remaining.Length);
             var x = inputs.IndexSelect(0, index);
-            var clipped = ClipToBall(context, x, full.IndexSelect(0, index), epsilons[e]);
-            Accept(context, member, x, criterion.Select(index), clipped, remaining, index, e, epsilons, best, brokenBy, broken);
+            var selected = criterion.Select(index);
+            Tensor clipped;
+            using (var proposal = propose(e, x, selected, index))
+            {
+                clipped = ClipToBall(context, x, proposal, epsilons[e]);
+            }
+
+            Accept(context, member, x, selected, clipped, remaining, index, e, epsilons, best, brokenBy, broken);
         }
 
         return (attempted, broken);
