@@ -23,7 +23,13 @@ public sealed record MinimumNormStatistics(
     {
         var isCorrect = HostValues.Mask(correct, nameof(correct));
         var values = HostValues.Doubles(norms, nameof(norms), isCorrect.Length);
-        var kept = values.Where((norm, i) => isCorrect[i] && double.IsFinite(norm)).Order().ToArray();
+        return OfFinite(values.Where((norm, i) => isCorrect[i] && double.IsFinite(norm)));
+    }
+
+    /// <summary>Count, mean and median of norms already selected (finite, of correct inputs), held on the host.</summary>
+    internal static MinimumNormStatistics OfFinite(IEnumerable<double> norms)
+    {
+        var kept = norms.Order().ToArray();
         if (kept.Length == 0)
         {
             return new MinimumNormStatistics(0, null, null);

@@ -298,7 +298,7 @@ public static class EvaluationSuite
             var norms = minimumNorm
                 ? Enumerable.Range(0, n).Where(i => correct[i] && double.IsFinite(outcome.Norms[i])).Select(i => outcome.Norms[i]).ToArray()
                 : [];
-            var statistics = Statistics(norms);
+            var statistics = MinimumNormStatistics.OfFinite(norms);
             var rho = minimumNorm && outcome.Rho.Count > 0 ? RhoAdv.Combine(outcome.Rho) : null;
             var members = new List<EnsembleMemberReport>();
             if (plan.Attack is AttackEnsemble ensemble)
@@ -436,17 +436,5 @@ public static class EvaluationSuite
 
         /// <summary>Fraction of all inputs correct and not broken.</summary>
         private double Robust(bool[] broken) => Enumerable.Range(0, n).Count(i => correct[i] && !broken[i]) / (double)n;
-
-        private static MinimumNormStatistics Statistics(double[] norms)
-        {
-            if (norms.Length == 0)
-            {
-                return new MinimumNormStatistics(0, null, null);
-            }
-
-            var sorted = norms.Order().ToArray();
-            var middle = sorted.Length / 2;
-            return new MinimumNormStatistics(sorted.Length, sorted.Average(), sorted.Length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2);
-        }
     }
 }
