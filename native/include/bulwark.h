@@ -255,6 +255,8 @@ BW_API int32_t BwNn_binaryCrossEntropyWithLogits(BwTensor logits, BwTensor targe
                                                  BwTensor* out);
 BW_API int32_t BwNn_mseLoss(BwTensor input, BwTensor target, int32_t reduction, BwTensor* out);
 BW_API int32_t BwNn_klDiv(BwTensor input, BwTensor target, int32_t reduction, int32_t logTarget, BwTensor* out);
+/* E[relu(X)] for X ~ N(mean, stddev²), elementwise; stddev (>= 0) broadcasts to mean's shape, the result has mean's */
+BW_API int32_t BwNn_gaussianReluMean(BwTensor mean, BwTensor stddev, BwTensor* out);
 
 /* ---- autograd ------------------------------------------------------------------------------ */
 /* gradOutputs may be NULL (all ones-like for scalars) or contain NULL entries */

@@ -43,4 +43,7 @@ internal static partial class NativeMethods
 
     [LibraryImport(NativeLibraryLoader.LibraryName)]
     internal static partial int BwNn_klDiv(TensorHandle input, TensorHandle target, int reduction, int logTarget, out TensorHandle @out);
+
+    [LibraryImport(NativeLibraryLoader.LibraryName)]
+    internal static partial int BwNn_gaussianReluMean(TensorHandle mean, TensorHandle stddev, out TensorHandle @out);
 }

@@ -90,5 +90,44 @@ public static class Functional
     public static Tensor KlDiv(Tensor input, Tensor target, Reduction reduction = Reduction.Mean, bool logTarget = false) =>
         Tensor.From(NativeMethods.BwNn_klDiv(input.Handle, target.Handle, (int)reduction, logTarget ? 1 : 0, out var h), h);
 
+    /// <summary>
+    /// The Gaussian ReLU mean, elementwise: the expectation of relu(X) for X ~ N(μ, s²),
+    /// <c>T(μ, s) = μ·Φ(μ/s) + s·φ(μ/s)</c>, with φ(z) = exp(−z²/2)/√(2π) and Φ(z) = ½(1 + erf(z/√2)).
+    /// Its gradients are ∂T/∂μ = Φ(μ/s) and ∂T/∂s = φ(μ/s); second-order gradients (through
+    /// <c>Autograd.Grad</c> with <c>createGraph</c>) are supported.
+    /// </summary>
+    /// <remarks>
+    /// <para>Shapes: <paramref name="std"/> broadcasts to <paramref name="mean"/>'s shape (aligned from the right, each of
+    /// its dimensions is 1 or equal to <paramref name="mean"/>'s); the result has <paramref name="mean"/>'s shape and the
+    /// gradient of <paramref name="std"/> is summed back to its own shape. Typical: mean [B, C, H, W] with std [1, C, H, W],
+    /// [C, H, W], the same shape as mean, or a 0-d scalar.</para>
+    /// <para>s = 0 is the exact limit, never NaN: T(μ, 0) = relu(μ), with relu's gradients ∂T/∂μ = 1[μ &gt; 0] (0 at μ = 0)
+    /// and ∂T/∂s = 0 (also at μ = 0, where the one-sided derivative would be φ(0)).</para>
+    /// <para>s must be ≥ 0; a negative entry raises <see cref="TorchValueException"/> for tensors on the CPU (on a GPU it is
+    /// not checked, since that would wait for the device).</para>
+    /// <para>On the CPU in float32 and float64 the value and the gradients are each one fused pass over the elements;
+    /// elsewhere the same formula runs as composite tensor operations.</para>
+    /// </remarks>
+    /// <param name="mean">μ, e.g. a layer's pre-activation [B, C, H, W] or [B, F]; floating point.</param>
+    /// <param name="std">s ≥ 0, the standard deviation of the pre-activation; broadcast to μ's shape.</param>
+    /// <exception cref="ArgumentException"><paramref name="std"/> does not broadcast to <paramref name="mean"/>'s shape.</exception>
+    /// <exception cref="ObjectDisposedException">A tensor was disposed.</exception>
+    public static Tensor GaussianReluMean(Tensor mean, Tensor std)
+    {
+        ArgumentNullException.ThrowIfNull(mean);
+        ArgumentNullException.ThrowIfNull(std);
+        var meanShape = mean.Shape;
+        var stdShape = std.Shape;
+        var offset = meanShape.Length - stdShape.Length;
+        if (offset < 0 || stdShape.Where((size, d) => size != 1 && size != meanShape[offset + d]).Any())
+        {
+            throw new ArgumentException(
+                $"std of shape [{string.Join(", ", stdShape)}] does not broadcast to mean's shape [{string.Join(", ", meanShape)}]" +
+                " (aligned from the right, each dimension of std must be 1 or equal mean's)", nameof(std));
+        }
+
+        return Tensor.From(NativeMethods.BwNn_gaussianReluMean(mean.Handle, std.Handle, out var h), h);
+    }
+
     private static long[] Pair((long, long) value) => [value.Item1, value.Item2];
 }

@@ -30,10 +30,19 @@ public sealed class Sequential : Module
     /// Runs the layers, freeing each intermediate output as soon as the next layer has consumed it
     /// (autograd keeps what backward needs), so a forward pass leaves only its result behind.
     /// </summary>
-    public override Tensor Forward(Tensor input)
+    public override Tensor Forward(Tensor input) => Chain(layers, input);
+
+    /// <summary>
+    /// Runs <paramref name="modules"/> one after another on <paramref name="input"/>, freeing each intermediate output as
+    /// soon as the next module has consumed it. The result is always a new tensor (an alias of the input when there are
+    /// no modules), so the caller owns it.
+    /// </summary>
+    public static Tensor Chain(IEnumerable<Module> modules, Tensor input)
     {
+        ArgumentNullException.ThrowIfNull(modules);
+        ArgumentNullException.ThrowIfNull(input);
         var current = input;
-        foreach (var layer in layers)
+        foreach (var layer in modules)
         {
             var next = layer.Forward(current);
             if (!ReferenceEquals(current, input) && !ReferenceEquals(current, next))
