@@ -177,7 +177,12 @@ public sealed class LimitedMemoryBfgs : MinimumNormAttack
         }
     }
 
-    /// <summary>Minimises ‖r‖² + c·loss from r = 0; true if some point evaluated on the way met the criterion.</summary>
+    /// <summary>
+    /// Minimises ‖r‖² + c·loss from r = 0; true if the minimiser found (the point of least objective) meets the
+    /// criterion, as Foolbox and CleverHans judge a solve. An adversarial point met on the way (a line search overshooting
+    /// the boundary at a c too small) still counts for <see cref="Problem.Best"/>, but not as success: otherwise the
+    /// search over c walks down to constants whose solves only cross the boundary by overshooting, far from the minimum.
+    /// </summary>
     private bool Solve(Problem problem, double c)
     {
         problem.BeginSolve(c, 4 * Options.MaxIterations + 20);
@@ -210,7 +215,7 @@ public sealed class LimitedMemoryBfgs : MinimumNormAttack
             // BfgsBMinimizer's Cholesky of a Hessian estimate that lost positive definiteness
         }
 
-        return problem.SucceededInSolve;
+        return problem.MinimiserAdversarial;
     }
 
     /// <summary>Targeted: CE(Z, t) = logsumexp(Z) − Z_t; untargeted: −log(1 − p_y) = logsumexp(Z) − logsumexp_{k≠y}(Z).</summary>
@@ -369,6 +374,7 @@ public sealed class LimitedMemoryBfgs : MinimumNormAttack
         private double constant;
         private int evaluationsLeft;
         private double bestDistance = double.PositiveInfinity;
+        private double leastObjective;
 
         public int Index { get; } = index;
 
@@ -378,13 +384,15 @@ public sealed class LimitedMemoryBfgs : MinimumNormAttack
 
         public double[]? Best { get; private set; }
 
-        public bool SucceededInSolve { get; private set; }
+        /// <summary>Whether the point of least objective in the current solve meets the criterion.</summary>
+        public bool MinimiserAdversarial { get; private set; }
 
         public void BeginSolve(double c, int evaluations)
         {
             constant = c;
             evaluationsLeft = evaluations;
-            SucceededInSolve = false;
+            leastObjective = double.PositiveInfinity;
+            MinimiserAdversarial = false;
         }
 
         /// <summary>f(w) = ‖P(w) − x‖² + c·loss(P(w)) + ‖w − P(w)‖² and its gradient.</summary>
@@ -413,7 +421,6 @@ public sealed class LimitedMemoryBfgs : MinimumNormAttack
 
             if (adversarial)
             {
-                SucceededInSolve = true;
                 if (distance < bestDistance)
                 {
                     bestDistance = distance;
@@ -431,6 +438,12 @@ public sealed class LimitedMemoryBfgs : MinimumNormAttack
             }
 
             var value = distance + constant * LossValue(logits) + OutsidePenalty / 2 * outside;
+            if (value < leastObjective)
+            {
+                leastObjective = value;
+                MinimiserAdversarial = adversarial;
+            }
+
             return (value, Vector<double>.Build.DenseOfArray(gradient));
         }
 
