@@ -2,10 +2,12 @@
 # One training step of Bulwark against the same step in PyTorch (Debian's python3-torch, the same libtorch 1.13),
 # measured in one run: the two alternate for --rounds rounds and each figure is the median of the rounds' medians.
 #   bench/train-step.sh [--threads 2] [--rounds 5] [--steps 100] [--warmup 30] [--objectives "ce input-gradient"]
+#                       [--folds 1] [--sigma 0.25]
+# --folds and --sigma go to the augment objective, whose step forwards the clean batch and its N noisy copies as one batch.
 # The warm-up is longer than PyTorch needs because .NET recompiles hot methods (tiered JIT) during the first steps.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-threads=2 rounds=5 steps=100 warmup=30 objectives="ce input-gradient" batch=128
+threads=2 rounds=5 steps=100 warmup=30 objectives="ce input-gradient" batch=128 folds=1 sigma=0.25
 while [ $# -gt 0 ]; do
   case "$1" in
     --threads) threads=$2; shift 2 ;;
@@ -14,6 +16,8 @@ while [ $# -gt 0 ]; do
     --warmup) warmup=$2; shift 2 ;;
     --batch-size) batch=$2; shift 2 ;;
     --objectives) objectives=$2; shift 2 ;;
+    --folds) folds=$2; shift 2 ;;
+    --sigma) sigma=$2; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -27,11 +31,12 @@ field() { /usr/bin/python3 -c "import json,sys; print(json.loads(sys.stdin.read(
 echo "| objective | threads | Bulwark ms/step | PyTorch ms/step | ratio (Bulwark/PyTorch) |"
 echo "|---|---|---|---|---|"
 for objective in $objectives; do
-  ours=() theirs=()
+  ours=() theirs=() extra=() label=$objective
+  if [ "$objective" = augment ]; then extra=(--folds "$folds" --sigma "$sigma"); label="augment (N=$folds, σ=$sigma)"; fi
   for ((r = 0; r < rounds; r++)); do
-    ours+=("$(dotnet "$dll" bench train-step --model lenet5 --batch-size "$batch" --objective "$objective" --steps "$steps" --warmup "$warmup" --threads "$threads" --json 2>/dev/null | field ms_per_step)")
-    theirs+=("$(cd "$root/bench/pytorch" && /usr/bin/python3 train_step.py --batch-size "$batch" --objective "$objective" --steps "$steps" --warmup "$warmup" --threads "$threads" | field ms_per_step)")
+    ours+=("$(dotnet "$dll" bench train-step --model lenet5 --batch-size "$batch" --objective "$objective" "${extra[@]}" --steps "$steps" --warmup "$warmup" --threads "$threads" --json 2>/dev/null | field ms_per_step)")
+    theirs+=("$(cd "$root/bench/pytorch" && /usr/bin/python3 train_step.py --batch-size "$batch" --objective "$objective" "${extra[@]}" --steps "$steps" --warmup "$warmup" --threads "$threads" | field ms_per_step)")
   done
   a=$(printf '%s\n' "${ours[@]}" | median); b=$(printf '%s\n' "${theirs[@]}" | median)
-  awk -v o="$objective" -v t="$threads" -v a="$a" -v b="$b" 'BEGIN { printf "| %s | %s | %.2f | %.2f | %.3f |\n", o, t, a, b, a / b }'
+  awk -v o="$label" -v t="$threads" -v a="$a" -v b="$b" 'BEGIN { printf "| %s | %s | %.2f | %.2f | %.3f |\n", o, t, a, b, a / b }'
 done

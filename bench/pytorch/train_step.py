@@ -2,11 +2,16 @@
 """The PyTorch twin of `bulwark bench train-step`: the same model, batch, objective and optimizer, timed the same way.
 
 A step is zero-grad + objective + backward + Adam step on a batch drawn from shuffled in-memory MNIST.
-Objectives: ce; input-gradient = CE + 0.01 * mean_i ||dCE_i/dx_i||^2 (double backprop).
+Objectives: ce; input-gradient = CE + 0.01 * mean_i ||dCE_i/dx_i||^2 (double backprop); gaussian = the analytical
+moment regularizer CE(f(x)) + alpha * CE(Omega(T(mu, s))), written plainly with PyTorch ops as its reference code does;
+augment = N-fold Gaussian noise augmentation as one step: the clean batch of B images and its N noisy copies
+x + sigma * z (z ~ N(0, I), fresh per image and copy, no clipping) forwarded as one batch of B * (N + 1), CE averaged
+over all of it (--folds N, --sigma S).
 Prints one JSON object as its last line. Run with Debian's interpreter: /usr/bin/python3.
 """
 import argparse
 import json
+import math
 import os
 import statistics
 import time
@@ -28,7 +33,25 @@ def lenet5():
         nn.Linear(84, 10))
 
 
-def objective(name, model, x, y, lam=0.01):
+def gaussian_moment(model, x, y, sigma, alpha):
+    """CE + alpha * CE of the rest of the network on the Gaussian ReLU mean T(mu, s) of the first layer."""
+    first, rest = model[0], model[2:]
+    mu = first(x)
+    logits = rest(F.relu(mu))
+    variance = torch.full((1,) + tuple(x.shape[1:]), sigma * sigma)
+    s = F.conv2d(variance, first.weight.square(), None, first.stride, first.padding, first.dilation, first.groups).sqrt()
+    z = mu / s
+    t = mu * (0.5 * (1 + torch.erf(z / math.sqrt(2)))) + s * torch.exp(-0.5 * z * z) / math.sqrt(2 * math.pi)
+    return F.cross_entropy(logits, y) + alpha * F.cross_entropy(rest(t), y)
+
+
+def objective(name, model, x, y, lam=0.01, sigma=0.25, alpha=1.0, folds=1):
+    if name == "gaussian":
+        return gaussian_moment(model, x, y, sigma, alpha)
+    if name == "augment":
+        copies = x.repeat(folds, 1, 1, 1)
+        batch = torch.cat([x, copies + sigma * torch.randn_like(copies)])
+        return F.cross_entropy(model(batch), y.repeat(folds + 1))
     if name == "ce":
         return F.cross_entropy(model(x), y)
     if name == "input-gradient":
@@ -44,6 +67,9 @@ def main():
     parser.add_argument("--model", default="lenet5")
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--objective", default="ce")
+    parser.add_argument("--sigma", type=float, default=0.25)
+    parser.add_argument("--alpha", type=float, default=1.0)
+    parser.add_argument("--folds", type=int, default=1, help="noisy copies per batch of the augment objective")
     parser.add_argument("--steps", type=int, default=50)
     parser.add_argument("--warmup", type=int, default=10)
     parser.add_argument("--threads", type=int, default=os.cpu_count())
@@ -69,7 +95,7 @@ def main():
         x, y = images.index_select(0, index), labels.index_select(0, index)
         begin = time.perf_counter()
         optimizer.zero_grad()
-        loss = objective(args.objective, model, x, y)
+        loss = objective(args.objective, model, x, y, sigma=args.sigma, alpha=args.alpha, folds=args.folds)
         loss.backward()
         optimizer.step()
         elapsed = time.perf_counter() - begin

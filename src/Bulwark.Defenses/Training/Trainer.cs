@@ -14,7 +14,9 @@ namespace Bulwark.Defenses.Training;
 /// Trains a model with an objective under the papers' protocol: optional seeded validation split, learning-rate
 /// decay on validation-loss plateaus, early stopping, best-validation weights kept, per-epoch metrics as JSON lines,
 /// a checkpoint after every epoch (model, optimizer, RNG, epoch) so an interrupted run resumes where it stopped.
-/// Deterministic on the CPU for a given seed.
+/// Deterministic on the CPU for a given seed. With <see cref="TrainerOptions.Augmentation"/> an epoch goes over the clean
+/// training set and its noisy copies, shuffled together (<see cref="GaussianAugmentationLoader"/>); validation and test
+/// passes stay clean.
 /// </summary>
 public sealed class Trainer(TrainerOptions options, ITrainingObjective objective)
 {
@@ -40,6 +42,11 @@ public sealed class Trainer(TrainerOptions options, ITrainingObjective objective
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(run);
+        if (Options.Augmentation is { } augmentation)
+        {
+            GaussianAugmentationLoader.Validate(augmentation);
+        }
+
         if (!resume && run.HasCheckpoint)
         {
             throw new InvalidOperationException(
@@ -92,12 +99,17 @@ public sealed class Trainer(TrainerOptions options, ITrainingObjective objective
         }
 
         var loader = new DataLoader(train, Options.BatchSize, shuffle: true, seed: Options.Seed, dropLast: Options.DropLast);
+        using var augmented = Options.Augmentation is { } augmentation
+            ? new GaussianAugmentationLoader(train, augmentation, Options.BatchSize, Options.Seed, Options.DropLast)
+            : null;
+        Func<int, IEnumerable<DataBatch>> batchesOf = augmented is null ? loader.ForEpoch : augmented.ForEpoch;
+        var batchCount = augmented?.BatchCount ?? loader.BatchCount;
         var stoppedEarly = false;
         for (var epoch = state.Epoch + 1; epoch < Options.Epochs && !state.Finished; epoch++)
         {
             cancellation.ThrowIfCancellationRequested();
             var clock = Stopwatch.StartNew();
-            var (trainLoss, trainAccuracy, samples) = TrainEpoch(model, optimizer, loader, epoch, progress, cancellation);
+            var (trainLoss, trainAccuracy, samples) = TrainEpoch(model, optimizer, batchesOf(epoch), batchCount, epoch, progress, cancellation);
             var seconds = clock.Elapsed.TotalSeconds;
             double? validationLoss = null, validationAccuracy = null;
             if (validation is not null)
@@ -171,14 +183,14 @@ public sealed class Trainer(TrainerOptions options, ITrainingObjective objective
         };
     }
 
-    private (double Loss, double Accuracy, long Samples) TrainEpoch(Sequential model, Optimizer optimizer, DataLoader loader,
-        int epoch, IProgress<TrainingProgress>? progress, CancellationToken cancellation)
+    private (double Loss, double Accuracy, long Samples) TrainEpoch(Sequential model, Optimizer optimizer, IEnumerable<DataBatch> batches,
+        int batchCount, int epoch, IProgress<TrainingProgress>? progress, CancellationToken cancellation)
     {
         model.Train();
         double lossSum = 0;
         long correct = 0, seen = 0;
         var batchIndex = 0;
-        foreach (var batch in loader.ForEpoch(epoch))
+        foreach (var batch in batches)
         {
             cancellation.ThrowIfCancellationRequested();
             using var scope = TensorScope.Begin();
@@ -195,7 +207,7 @@ public sealed class Trainer(TrainerOptions options, ITrainingObjective objective
 
             seen += count;
             batchIndex++;
-            progress?.Report(new TrainingProgress(epoch, Options.Epochs, batchIndex, loader.BatchCount, lossSum / seen, (double)correct / seen));
+            progress?.Report(new TrainingProgress(epoch, Options.Epochs, batchIndex, batchCount, lossSum / seen, (double)correct / seen));
             batch.Dispose();
         }
 

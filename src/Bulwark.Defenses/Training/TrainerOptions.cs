@@ -41,6 +41,9 @@ public sealed record TrainerOptions
     /// <summary>Drop the last incomplete training batch (the moment-regularizer reference does).</summary>
     public bool DropLast { get; init; }
 
+    /// <summary>Gaussian noise augmentation of the training set (null = none).</summary>
+    public GaussianAugmentation? Augmentation { get; init; }
+
     /// <summary>Catalog name of the training data (e.g. <c>mnist</c>), recorded in config.json so that later commands find it.</summary>
     public string? Dataset { get; init; }
 
@@ -48,5 +51,6 @@ public sealed record TrainerOptions
         $"{Optimizer} lr={LearningRate} batch={BatchSize} epochs={Epochs} seed={Seed}" +
         (ValidationSplit > 0 ? $" val={ValidationSplit}" : "") +
         (PlateauFactor is { } f ? $" plateau(×{f}, {PlateauPatience})" : "") +
-        (EarlyStoppingPatience is { } p ? $" early-stop({p})" : "");
+        (EarlyStoppingPatience is { } p ? $" early-stop({p})" : "") +
+        (Augmentation is { } a ? $" {a}" : "");
 }
