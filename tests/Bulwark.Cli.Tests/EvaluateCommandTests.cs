@@ -1,9 +1,10 @@
+using System.Globalization;
 using Bulwark.Evaluation;
 using Bulwark.TestKit;
 
 namespace Bulwark.Cli.Tests;
 
-/// <summary>`bulwark evaluate --suite standard` on a LeNet-5 trained for one epoch on 500 MNIST images, with 10 test images.</summary>
+/// <summary>`bulwark evaluate` on LeNet-5s trained for one epoch on a few hundred MNIST images, with 10 or 20 test images.</summary>
 public sealed class EvaluateCommandTests : IDisposable
 {
     private readonly TemporaryFolder folder = new();
@@ -12,10 +13,7 @@ public sealed class EvaluateCommandTests : IDisposable
     public void Should_write_the_three_report_files_and_print_one_json_object_When_evaluating_with_json()
     {
         // Given
-        var runDirectory = folder["lenet5-500"];
-        var train = BulwarkProgram.Run("train", "--model", "lenet5", "--dataset", "mnist", "--train-samples", "500", "--epochs", "1",
-            "--batch-size", "64", "--seed", "0", "--out", runDirectory);
-        train.ExitCode.ShouldBe(0, train.Stderr);
+        var runDirectory = TrainLeNet(500);
 
         // When
         var run = BulwarkProgram.Run("evaluate", "--run", runDirectory, "--suite", "standard", "--samples", "10", "--batch-size", "10", "--json");
@@ -41,5 +39,53 @@ public sealed class EvaluateCommandTests : IDisposable
         run.Stderr.ShouldContain("worst case");
     }
 
+    [MnistInstalledFact]
+    public void Should_write_the_report_files_with_the_table_When_evaluating_the_moment_paper_suite()
+    {
+        // Given
+        var runDirectory = TrainLeNet(200);
+
+        // When
+        var run = BulwarkProgram.Run("evaluate", "--run", runDirectory, "--suite", "moment-paper", "--samples", "20", "--json");
+
+        // Then
+        run.ExitCode.ShouldBe(0, run.Stderr);
+        var result = run.LastJson;
+        result["suite"]!.GetValue<string>().ShouldBe("moment-paper");
+        result["samples"]!.GetValue<int>().ShouldBe(20);
+        var report = ReportWriter.Read(result["report_json"]!.GetValue<string>());
+        var table = report.MomentPaper.ShouldNotBeNull();
+        table.Attacks.Select(a => a.Column).ShouldBe(["PGD", "LBFGS", "FGSM", "AGA", "AUA", "DF2"]);
+        foreach (var attack in table.Attacks)
+        {
+            ((double?)result["mean_energy"]![attack.Column]).ShouldBe(attack.MeanEnergy);
+            result["success_rate"]![attack.Column]!.GetValue<double>().ShouldBe(attack.SuccessRate);
+        }
+
+        result["gnr"]!.GetValue<double>().ShouldBe(report.Gnr!.Gnr);
+        File.ReadAllText(result["report_md"]!.GetValue<string>()).ShouldContain("| PGD | LBFGS | FGSM | AGA | AUA | DF2 | GNR | ACC |");
+        File.ReadAllText(result["report_html"]!.GetValue<string>()).ShouldContain("<tr class=\"table4\">");
+        run.Stderr.ShouldContain("Table 4");
+    }
+
+    [Fact]
+    public void Should_name_both_suites_When_the_suite_is_unknown()
+    {
+        var run = BulwarkProgram.Run("evaluate", "--run", folder["none"], "--suite", "paper");
+
+        run.ExitCode.ShouldNotBe(0);
+        (run.Stdout + run.Stderr).ShouldContain("known: standard, moment-paper");
+    }
+
     public void Dispose() => folder.Dispose();
+
+    /// <summary>A LeNet-5 trained for one epoch on the first <paramref name="samples"/> MNIST training images; its run directory.</summary>
+    private string TrainLeNet(int samples)
+    {
+        var runDirectory = folder[$"lenet5-{samples}"];
+        var train = BulwarkProgram.Run("train", "--model", "lenet5", "--dataset", "mnist", "--train-samples", samples.ToString(CultureInfo.InvariantCulture),
+            "--epochs", "1", "--batch-size", "64", "--seed", "0", "--out", runDirectory);
+        train.ExitCode.ShouldBe(0, train.Stderr);
+        return runDirectory;
+    }
 }

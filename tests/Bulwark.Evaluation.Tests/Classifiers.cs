@@ -31,6 +31,18 @@ internal static class Classifiers
         return scope.Keep(Torch.Torch.Stack([distance.Neg().Add(radius), distance.Sub(radius)], 1));
     };
 
+    /// <summary>
+    /// Two classes split by the hyperplane w·x + b = 0 (x flattened): logits (−m/2, m/2) with m = w·x + b, so class 1
+    /// where m &gt; 0, and the smallest ℓ2 perturbation that changes the class has norm |w·x + b| / ‖w‖₂.
+    /// </summary>
+    public static Func<Tensor, Tensor> Affine(double[] weight, double bias) => inputs =>
+    {
+        using var scope = TensorScope.Begin();
+        var w = Torch.Torch.FromArray(weight, weight.Length, 1).To(inputs.DType, inputs.Device);
+        var margin = inputs.Flatten(1).Matmul(w).Add(bias).Mul(0.5);
+        return scope.Keep(Torch.Torch.Cat([margin.Neg(), margin], 1));
+    };
+
     /// <summary>Class 1 when every value lies in [0, 1], class 0 otherwise.</summary>
     public static Tensor InsideUnitBox(Tensor inputs)
     {

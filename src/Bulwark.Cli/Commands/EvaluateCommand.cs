@@ -15,22 +15,26 @@ internal static class EvaluateCommand
     public static Command Create()
     {
         var run = new Option<string>("--run") { Description = "Run directory written by bulwark train", Required = true };
-        var suite = new Option<string>("--suite") { Description = "Evaluation suite: standard", DefaultValueFactory = _ => EvaluationSuite.Standard };
+        var suite = new Option<string>("--suite")
+        {
+            Description = $"Evaluation suite: {EvaluationSuite.Standard} (attacks, worst case, GNR, noise) or {MomentPaperSuite.Name} (the moment-regularizer paper's Table 4: minimum energies of six attacks, GNR, accuracy)",
+            DefaultValueFactory = _ => EvaluationSuite.Standard,
+        };
         suite.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<string>() != EvaluationSuite.Standard)
+            if (result.GetValueOrDefault<string>() is not (EvaluationSuite.Standard or MomentPaperSuite.Name))
             {
-                result.AddError($"unknown suite '{result.GetValueOrDefault<string>()}'; known: {EvaluationSuite.Standard}");
+                result.AddError($"unknown suite '{result.GetValueOrDefault<string>()}'; known: {EvaluationSuite.Standard}, {MomentPaperSuite.Name}");
             }
         });
-        var samples = new Option<int>("--samples") { Description = "First N test images", DefaultValueFactory = _ => 1000 };
+        var samples = new Option<int?>("--samples") { Description = $"First N test images (default: {new SuiteOptions().Samples} for {EvaluationSuite.Standard}, {new MomentPaperOptions().Samples} for {MomentPaperSuite.Name})" };
         var batchSize = new Option<int>("--batch-size") { DefaultValueFactory = _ => 250 };
         var seed = new Option<ulong>("--seed");
         var dataset = new Option<string?>("--dataset") { Description = "Dataset (default: the run's)" };
         var output = new Option<string?>("--out") { Description = "Directory for report.json/md/html (default: the run directory)" };
         var dataDir = CommonOptions.DataDir();
         var threads = CommonOptions.Threads();
-        var command = new Command("evaluate", "Run the standard robustness suite on a trained run and write report.json, report.md and report.html")
+        var command = new Command("evaluate", "Run a robustness suite on a trained run and write report.json, report.md and report.html")
         {
             run, suite, samples, batchSize, seed, dataset, output, dataDir, threads,
         };
@@ -39,22 +43,57 @@ internal static class EvaluateCommand
             CliRunner.ApplyThreads(parse.GetValue(threads));
             var directory = new RunDirectory(parse.GetValue(run)!);
             var datasetName = CanonicalDataset(parse.GetValue(dataset) ?? TestCommand.RunDataset(directory));
+            var momentPaper = parse.GetValue(suite) == MomentPaperSuite.Name;
             var options = new SuiteOptions
             {
-                Samples = parse.GetValue(samples),
+                Samples = parse.GetValue(samples) ?? new SuiteOptions().Samples,
                 BatchSize = parse.GetValue(batchSize),
                 Seed = parse.GetValue(seed),
             };
+            var paperOptions = new MomentPaperOptions
+            {
+                Samples = parse.GetValue(samples) ?? new MomentPaperOptions().Samples,
+                BatchSize = parse.GetValue(batchSize),
+                Seed = parse.GetValue(seed),
+            };
+            var limit = momentPaper ? paperOptions.Samples : options.Samples;
             using var model = directory.LoadBestModel();
-            using var test = DatasetCatalog.Load(datasetName, DataDirectory.Resolve(parse.GetValue(dataDir)), train: false, limit: options.Samples);
+            using var test = DatasetCatalog.Load(datasetName, DataDirectory.Resolve(parse.GetValue(dataDir)), train: false, limit: limit);
             var console = CliRunner.Console;
-            console.MarkupLineInterpolated($"[bold]Evaluating[/] {directory.Path} on {datasetName} ({Math.Min(options.Samples, test.Count)} test images) — {options.ToString()}");
-            var report = Show(console, progress => EvaluationSuite.Run(new AttackModel(model), test, datasetName, options, progress, CliRunner.Cancellation));
+            console.MarkupLineInterpolated($"[bold]Evaluating[/] {directory.Path} on {datasetName} ({Math.Min(limit, test.Count)} test images) — {(momentPaper ? paperOptions.ToString() : options.ToString())}");
+            var report = Show(console, progress => momentPaper
+                ? MomentPaperSuite.Run(new AttackModel(model), test, datasetName, paperOptions, progress, CliRunner.Cancellation)
+                : EvaluationSuite.Run(new AttackModel(model), test, datasetName, options, progress, CliRunner.Cancellation));
             report = report with { Run = parse.GetValue(run)!, Model = directory.ReadModelSpec().Architecture };
             var files = ReportWriter.Write(report, parse.GetValue(output) ?? directory.Path);
-            Print(console, report);
+            if (report.MomentPaper is { } table)
+            {
+                PrintTable4(console, report, table);
+            }
+            else
+            {
+                Print(console, report);
+            }
+
             console.MarkupLineInterpolated($"[green]report[/] {files.Markdown}, {files.Html}, {files.Json}");
-            if (parse.GetValue(CommonOptions.Json))
+            if (parse.GetValue(CommonOptions.Json) && report.MomentPaper is { } energies)
+            {
+                CliRunner.WriteJson(new JsonObject
+                {
+                    ["suite"] = report.Suite,
+                    ["samples"] = report.Samples,
+                    ["clean_accuracy"] = report.CleanAccuracy,
+                    ["gnr"] = report.Gnr?.Gnr,
+                    ["mean_energy"] = new JsonObject(energies.Attacks.Select(a => KeyValuePair.Create(a.Column, (JsonNode?)a.MeanEnergy))),
+                    ["success_rate"] = new JsonObject(energies.Attacks.Select(a => KeyValuePair.Create(a.Column, (JsonNode?)a.SuccessRate))),
+                    ["warnings"] = report.Warnings.Count,
+                    ["seconds"] = report.Seconds,
+                    ["report_json"] = files.Json,
+                    ["report_md"] = files.Markdown,
+                    ["report_html"] = files.Html,
+                });
+            }
+            else if (parse.GetValue(CommonOptions.Json))
             {
                 var worst = new JsonObject();
                 foreach (var curve in report.WorstCase)
@@ -148,6 +187,36 @@ internal static class EvaluateCommand
             console.MarkupLineInterpolated($"[yellow]warning[/] {warning.Code}: {warning.Message}");
         }
     }
+
+    /// <summary>The Table 4 row as the paper prints it, then each attack's success rate and median.</summary>
+    private static void PrintTable4(IAnsiConsole console, RobustnessReport report, MomentPaperTable table)
+    {
+        var row = new Table().Title($"Table 4: mean energy {MomentPaperTable.EnergyDefinition} over {table.Correct} correctly classified inputs");
+        foreach (var attack in table.Attacks)
+        {
+            row.AddColumn(Markup.Escape(attack.Column));
+        }
+
+        row.AddColumn("GNR").AddColumn("ACC");
+        row.AddRow([.. table.Attacks.Select(a => MomentPaperTable.FormatEnergy(a.MeanEnergy)),
+            report.Gnr is { } g ? Percent(g.Gnr) : "–", Percent(report.CleanAccuracy)]);
+        var details = new Table().AddColumn("column").AddColumn("attack").AddColumn("success rate").AddColumn("median energy").AddColumn("seconds");
+        foreach (var attack in table.Attacks)
+        {
+            details.AddRow(attack.Column, Markup.Escape(attack.Attack), Percent(attack.SuccessRate),
+                MomentPaperTable.FormatEnergy(attack.MedianEnergy), attack.Seconds.ToString("F1", CultureInfo.InvariantCulture));
+        }
+
+        console.MarkupLineInterpolated($"clean accuracy {report.CleanAccuracy:P2} on {report.Samples} images; {report.Seconds:F1} s");
+        console.Write(row);
+        console.Write(details);
+        foreach (var warning in report.Warnings)
+        {
+            console.MarkupLineInterpolated($"[yellow]warning[/] {warning.Code}: {warning.Message}");
+        }
+    }
+
+    private static string Percent(double fraction) => (fraction * 100).ToString("F2", CultureInfo.InvariantCulture) + "%";
 
     private static string Curve(IReadOnlyList<double> epsilons, IReadOnlyList<double> robust) =>
         Markup.Escape(string.Join("  ", epsilons.Select((e, i) => string.Create(CultureInfo.InvariantCulture, $"{e:0.###}:{robust[i] * 100:F1}%"))));

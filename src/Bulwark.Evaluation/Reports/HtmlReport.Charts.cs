@@ -9,8 +9,8 @@ public static partial class HtmlReport
     /// <summary>One Vega-Lite chart: the element it is drawn into, what it shows, and its specification.</summary>
     internal sealed record Chart(string Id, string Title, JsonObject Spec);
 
-    private const int ChartWidth = 380;
-    private const int ChartHeight = 260;
+    internal const int ChartWidth = 380;
+    internal const int ChartHeight = 260;
     private const string WorstCaseSeries = "worst case";
 
     /// <summary>The page's charts, in page order; a chart with no data is left out.</summary>
@@ -158,7 +158,7 @@ public static partial class HtmlReport
         return charts;
     }
 
-    private static void AppendCharts(StringBuilder html, IReadOnlyList<Chart> charts, LoadedBundles? bundles, string searched)
+    internal static void AppendCharts(StringBuilder html, IReadOnlyList<Chart> charts, LoadedBundles? bundles, string searched)
     {
         html.Append("<section id=\"charts\">\n<h2>Charts</h2>\n");
         if (charts.Count == 0)
@@ -210,10 +210,10 @@ public static partial class HtmlReport
     private static JsonObject NoiseRow(string distribution, string clipping, double sigma, double accuracy) =>
         new() { ["distribution"] = distribution, ["clipping"] = clipping, ["sigma"] = Value(sigma), ["accuracy"] = Value(accuracy) };
 
-    private static JsonObject Field(string field, string type, string title) =>
+    internal static JsonObject Field(string field, string type, string title) =>
         new() { ["field"] = field, ["type"] = type, ["title"] = title };
 
-    private static JsonObject Fraction(string field, string title) => new()
+    internal static JsonObject Fraction(string field, string title) => new()
     {
         ["field"] = field,
         ["type"] = "quantitative",
@@ -223,7 +223,7 @@ public static partial class HtmlReport
     };
 
     // JSON has no NaN or infinity; Vega-Lite drops a null point from lines and bins.
-    private static JsonNode? Value(double value) => double.IsFinite(value) ? JsonValue.Create(value) : null;
+    internal static JsonNode? Value(double value) => double.IsFinite(value) ? JsonValue.Create(value) : null;
 
     private const string EmbedScript = """
 

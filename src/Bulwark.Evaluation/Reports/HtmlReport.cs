@@ -4,12 +4,13 @@ using System.Text;
 namespace Bulwark.Evaluation;
 
 /// <summary>
-/// The self-contained HTML page of a <see cref="RobustnessReport"/>: a header, the failed sanity checks, a summary
-/// table per attack and per norm's worst case, Vega-Lite charts (robust accuracy against ε per norm, the GNR curve,
-/// noise accuracy against σ, a histogram of minimum norms per minimum-norm attack) and a grid of clean /
-/// adversarial / perturbation images as PNG data URIs. vega, vega-lite and vega-embed are inlined from the folder
-/// <see cref="VegaBundles"/> finds, and a content security policy forbids every network request, so the page works
-/// offline. Without the bundles the page is still written, with a note where the charts would be.
+/// The self-contained HTML page of a <see cref="RobustnessReport"/>: a header, the failed sanity checks, the
+/// moment-regularizer paper's Table 4 row when the report has one, a summary table per attack and per norm's worst
+/// case, Vega-Lite charts (robust accuracy against ε per norm, the GNR curve, noise accuracy against σ, a histogram
+/// of minimum norms per minimum-norm attack) and a grid of clean / adversarial / perturbation images as PNG data URIs.
+/// vega, vega-lite and vega-embed are inlined from the folder <see cref="VegaBundles"/> finds, and a content security
+/// policy forbids every network request, so the page works offline. Without the bundles the page is still written,
+/// with a note where the charts would be.
 /// <code>File.WriteAllText("report.html", HtmlReport.Render(report));</code>
 /// </summary>
 public static partial class HtmlReport
@@ -47,18 +48,33 @@ public static partial class HtmlReport
         var charts = Charts(report);
         var html = new StringBuilder(bundles is null ? 64 * 1024 : 1024 * 1024);
         var title = $"Robustness of {report.Model} on {report.Dataset}";
+        AppendPageStart(html, title);
+        AppendHeader(html, report, title);
+        AppendWarnings(html, report.Warnings);
+        AppendMomentPaperTable(html, report);
+        if (report.MomentPaper is null || report.Attacks.Count > 0)
+        {
+            AppendAttackTable(html, report.Attacks);
+        }
+
+        AppendWorstCaseTable(html, report.WorstCase);
+        AppendCharts(html, charts, bundles, searched);
+        AppendExamples(html, report.Examples);
+        AppendPageEnd(html, charts, bundles);
+        return html.ToString();
+    }
+
+    /// <summary>The document's head (security policy, title, style) and the opening body tag.</summary>
+    internal static void AppendPageStart(StringBuilder html, string title) =>
         html.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
             .Append("<meta http-equiv=\"Content-Security-Policy\" content=\"").Append(ContentSecurityPolicy).Append("\">\n")
             .Append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
             .Append("<title>").Append(Escape(title)).Append("</title>\n")
             .Append("<style>").Append(Style).Append("</style>\n</head>\n<body>\n");
 
-        AppendHeader(html, report, title);
-        AppendWarnings(html, report.Warnings);
-        AppendAttackTable(html, report.Attacks);
-        AppendWorstCaseTable(html, report.WorstCase);
-        AppendCharts(html, charts, bundles, searched);
-        AppendExamples(html, report.Examples);
+    /// <summary>The footer, the inlined bundles with the charts' specifications (when there are charts and bundles) and the closing tags.</summary>
+    internal static void AppendPageEnd(StringBuilder html, IReadOnlyList<Chart> charts, LoadedBundles? bundles)
+    {
         var inlined = charts.Count > 0 ? bundles : null;
         AppendFooter(html, inlined);
 
@@ -75,7 +91,6 @@ public static partial class HtmlReport
         }
 
         html.Append("<script>").Append(ImageCheckScript).Append("</script>\n</body>\n</html>\n");
-        return html.ToString();
     }
 
     private static void AppendHeader(StringBuilder html, RobustnessReport report, string title)

@@ -62,6 +62,11 @@ public sealed record RobustnessReport
     /// <summary>A few clean / adversarial pairs for the image grid.</summary>
     [JsonPropertyName("examples")]
     public IReadOnlyList<AdversarialExample> Examples { get; init; } = [];
+
+    /// <summary>The moment-regularizer paper's Table 4 row (suite "moment-paper"); null, and absent from the JSON, otherwise.</summary>
+    [JsonPropertyName("moment_paper")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public MomentPaperTable? MomentPaper { get; init; }
 }
 
 /// <summary>One attack's results over the evaluated inputs.</summary>

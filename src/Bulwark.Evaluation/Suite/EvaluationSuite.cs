@@ -37,15 +37,9 @@ public static class EvaluationSuite
     public static RobustnessReport Run(AttackModel model, TensorDataset test, string dataset, SuiteOptions? options = null,
         IProgress<SuiteProgress>? progress = null, CancellationToken cancellation = default)
     {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(test);
-        ArgumentNullException.ThrowIfNull(dataset);
+        CheckArguments(model, test, dataset);
         options ??= new SuiteOptions();
         options.Validate();
-        if (test.Count == 0)
-        {
-            throw new ArgumentException("the test set is empty", nameof(test));
-        }
 
         var linf = options.LinfEpsilons ?? StandardEpsilons.Linf(dataset);
         var l2 = options.L2Epsilons ?? StandardEpsilons.L2(dataset);
@@ -55,6 +49,18 @@ public static class EvaluationSuite
         using var mode = model.EvaluationMode();
         var run = new SuiteRun(model, all.Images, all.Labels, options, progress, cancellation);
         return run.Execute(dataset, linf, l2, clock);
+    }
+
+    /// <summary>The checks every suite's <c>Run</c> makes first.</summary>
+    internal static void CheckArguments(AttackModel model, TensorDataset test, string dataset)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(test);
+        ArgumentNullException.ThrowIfNull(dataset);
+        if (test.Count == 0)
+        {
+            throw new ArgumentException("the test set is empty", nameof(test));
+        }
     }
 
     /// <summary>
