@@ -21,4 +21,16 @@ internal static class CommonOptions
     {
         Description = "libtorch intra-op threads (default: all cores, or $BULWARK_THREADS)",
     };
+
+    /// <summary>Accepts only <paramref name="names"/> (or no value), with a one-line error that lists them, checked while parsing.</summary>
+    public static void AcceptOnly<T>(Option<T> option, IReadOnlyList<string> names, string what)
+    {
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<T>() is string name && !names.Contains(name))
+            {
+                result.AddError($"unknown {what} '{name}'; known: {string.Join(", ", names)}");
+            }
+        });
+    }
 }

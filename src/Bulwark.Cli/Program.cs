@@ -9,6 +9,7 @@ var root = new RootCommand("Bulwark: train image classifiers that resist noise a
     TestCommand.Create(),
     AttackCommand.Create(),
     EvaluateCommand.Create(),
+    StudyCommand.Create(),
     BenchCommand.Create(),
 };
 root.Add(CommonOptions.Json);

@@ -8,7 +8,7 @@ namespace Bulwark.PublicApi.Tests;
 /// </summary>
 public sealed class PublicApiTests
 {
-    public static TheoryData<string> Assemblies => new() { "Bulwark.Torch", "Bulwark.Data", "Bulwark.Attacks", "Bulwark.Defenses", "Bulwark.Evaluation" };
+    public static TheoryData<string> Assemblies => new() { "Bulwark.Torch", "Bulwark.Data", "Bulwark.Attacks", "Bulwark.Defenses", "Bulwark.Evaluation", "Bulwark.Experiments" };
 
     [Theory]
     [MemberData(nameof(Assemblies))]

@@ -38,7 +38,18 @@ internal static class TrainCommand
         var plateauPatience = new Option<int>("--plateau-patience") { DefaultValueFactory = _ => 3 };
         var earlyStopping = new Option<int?>("--early-stopping") { Description = "Stop after N epochs without validation improvement" };
         var objective = new Option<string>("--objective") { Description = $"Training objective: {string.Join(", ", Objectives.Names)}", DefaultValueFactory = _ => "ce" };
-        var lambda = new Option<double?>("--lambda") { Description = "Regularizer weight of the objective" };
+        var lambda = new Option<double?>("--lambda", "--alpha") { Description = "Regularizer weight of the objective (λ; α of gaussian)" };
+        var sigma = new Option<double?>("--sigma") { Description = "Noise σ of the gaussian objective, in the model's input space (default 0.25)" };
+        var augmentFolds = new Option<int?>("--augment-folds")
+        {
+            Description = "Gaussian noise augmentation: N noisy copies of the training set per epoch, shuffled in with the clean one ((N+1)× the steps)",
+        };
+        var augmentSigma = new Option<double?>("--augment-sigma") { Description = "Noise σ of --augment-folds, in the model's input space (required with it)" };
+        var augmentClip = new Option<bool>("--augment-clip") { Description = "Clip noisy training images to [0, 1] (the reference does not)" };
+        var augmentSharedNoise = new Option<bool>("--augment-shared-noise")
+        {
+            Description = "The reference's quirk: one noise tensor per fold, the same for every image (seeded with seed + fold)",
+        };
         var widths = new Option<string?>("--widths") { Description = "Hidden widths for mlp, e.g. 1200,1200,1200" };
         var dropout = new Option<double>("--dropout") { Description = "Dropout where the architecture has one (mlp, madry-cnn)" };
         var limit = new Option<int?>("--train-samples") { Description = "Use only the first N training samples (quick runs)" };
@@ -48,14 +59,48 @@ internal static class TrainCommand
             DefaultValueFactory = _ => "none",
         };
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its last checkpoint" };
+        var protocol = new Option<string?>("--protocol")
+        {
+            Description = $"The moment-regularizer paper's protocol and model ({string.Join(", ", MomentPaperProtocol.Models)}): its optimizer, batch, " +
+                          "epochs, validation split, plateau decay, early stopping and x − 0.5 standardisation; flags given explicitly still win",
+        };
+        CommonOptions.AcceptOnly(protocol, MomentPaperProtocol.Models, "protocol");
         var dataDir = CommonOptions.DataDir();
         var threads = CommonOptions.Threads();
 
         var command = new Command("train", "Train a classifier; writes config, metrics, best weights and checkpoints to a run directory")
         {
             model, dataset, epochs, batchSize, optimizer, lr, weightDecay, momentum, nesterov, seed, output, validationSplit,
-            plateauFactor, plateauPatience, earlyStopping, objective, lambda, widths, dropout, limit, normalize, resume, dataDir, threads,
+            plateauFactor, plateauPatience, earlyStopping, objective, lambda, sigma, augmentFolds, augmentSigma, augmentClip, augmentSharedNoise,
+            widths, dropout, limit, normalize, resume, protocol, dataDir, threads,
         };
+        // Checked while parsing, before any data is loaded.
+        command.Validators.Add(result =>
+        {
+            var folds = result.GetValue(augmentFolds);
+            if (folds is null)
+            {
+                foreach (var dependent in new Option[] { augmentSigma, augmentClip, augmentSharedNoise })
+                {
+                    if (result.GetResult(dependent) is { Implicit: false })
+                    {
+                        result.AddError($"{dependent.Name} needs --augment-folds");
+                    }
+                }
+            }
+            else if (folds < 1)
+            {
+                result.AddError($"--augment-folds must be at least 1; got {folds}");
+            }
+            else if (result.GetValue(augmentSigma) is not { } augmentationSigma)
+            {
+                result.AddError("--augment-folds needs --augment-sigma");
+            }
+            else if (!(augmentationSigma >= 0) || double.IsInfinity(augmentationSigma))
+            {
+                result.AddError($"--augment-sigma must be finite and non-negative; got {augmentationSigma}");
+            }
+        });
         command.SetAction(parse =>
         {
             CliRunner.ApplyThreads(parse.GetValue(threads));
@@ -63,12 +108,19 @@ internal static class TrainCommand
             var directory = DataDirectory.Resolve(parse.GetValue(dataDir));
             using var train = DatasetCatalog.Load(datasetName, directory, train: true, limit: parse.GetValue(limit));
             using var test = DatasetCatalog.Load(datasetName, directory, train: false);
-            var (mean, std) = Standardization(parse.GetValue(normalize)!, datasetName);
+            // --protocol supplies the paper's value of every option not given explicitly
+            var protocolName = parse.GetValue(protocol);
+            var preset = protocolName is null ? null : MomentPaperProtocol.For(protocolName);
+            bool FromPreset(Option option) => preset is not null && parse.GetResult(option) is not { Implicit: false };
+            T Pick<T>(Option<T> option, Func<TrainerOptions, T> paper) => FromPreset(option) ? paper(preset!) : parse.GetValue(option)!;
+            var (mean, std) = FromPreset(normalize)
+                ? MomentPaperProtocol.Standardization(datasetName)
+                : Standardization(parse.GetValue(normalize)!, datasetName);
             var spec = new ModelSpec
             {
                 Mean = mean,
                 Std = std,
-                Architecture = parse.GetValue(model)!,
+                Architecture = FromPreset(model) ? protocolName! : parse.GetValue(model)!,
                 Channels = (int)train.ImageShape[0],
                 ImageSize = (int)train.ImageShape[1],
                 Classes = train.ClassCount,
@@ -77,22 +129,33 @@ internal static class TrainCommand
             };
             var options = new TrainerOptions
             {
-                Epochs = parse.GetValue(epochs),
-                BatchSize = parse.GetValue(batchSize),
-                Optimizer = parse.GetValue(optimizer)!,
-                LearningRate = parse.GetValue(lr),
-                WeightDecay = parse.GetValue(weightDecay),
-                Momentum = parse.GetValue(momentum),
-                Nesterov = parse.GetValue(nesterov),
+                Epochs = Pick(epochs, p => p.Epochs),
+                BatchSize = Pick(batchSize, p => p.BatchSize),
+                EvaluationBatchSize = preset?.EvaluationBatchSize ?? new TrainerOptions().EvaluationBatchSize,
+                DropLast = preset?.DropLast ?? false,
+                Optimizer = Pick(optimizer, p => p.Optimizer),
+                LearningRate = Pick(lr, p => p.LearningRate),
+                WeightDecay = Pick(weightDecay, p => p.WeightDecay),
+                Momentum = Pick(momentum, p => p.Momentum),
+                Nesterov = Pick(nesterov, p => p.Nesterov),
                 Seed = parse.GetValue(seed),
-                ValidationSplit = parse.GetValue(validationSplit),
-                PlateauFactor = parse.GetValue(plateauFactor),
-                PlateauPatience = parse.GetValue(plateauPatience),
-                EarlyStoppingPatience = parse.GetValue(earlyStopping),
+                ValidationSplit = Pick(validationSplit, p => p.ValidationSplit),
+                PlateauFactor = Pick(plateauFactor, p => p.PlateauFactor),
+                PlateauPatience = Pick(plateauPatience, p => p.PlateauPatience),
+                EarlyStoppingPatience = Pick(earlyStopping, p => p.EarlyStoppingPatience),
                 Dataset = datasetName,
+                Augmentation = parse.GetValue(augmentFolds) is { } folds
+                    ? new GaussianAugmentation
+                    {
+                        Folds = folds,
+                        Sigma = parse.GetValue(augmentSigma)!.Value,
+                        Clip = parse.GetValue(augmentClip),
+                        SharedNoise = parse.GetValue(augmentSharedNoise),
+                    }
+                    : null,
             };
             var runPath = parse.GetValue(output) ?? Path.Combine("runs", $"{spec.Architecture}-{datasetName}-seed{options.Seed}");
-            var trainer = new Trainer(options, Objectives.Create(parse.GetValue(objective)!, parse.GetValue(lambda)));
+            var trainer = new Trainer(options, Objectives.Create(parse.GetValue(objective)!, parse.GetValue(lambda), parse.GetValue(sigma)));
             var console = CliRunner.Console;
             // MarkupLineInterpolated escapes only string arguments: a spec's "[0.1307]" would otherwise be read as a style.
             console.MarkupLineInterpolated($"[bold]Training[/] {spec.ToString()} on {datasetName} ({train.Count} images) — {options.ToString()} — {trainer.Objective.ToString()}");
