@@ -85,9 +85,4 @@ public sealed class InputGradientPenaltyTests
         using var generator = new Generator(23);
         return (Torch.Randn([Labels.Length, 1, 2, 3], generator, DType.Float64).Mul(2.0), Torch.FromArray(Labels, Labels.Length));
     }
-
-    private sealed class TanhLayer : Module
-    {
-        public override Tensor Forward(Tensor input) => input.Tanh();
-    }
 }

@@ -88,9 +88,4 @@ public sealed class NoiseAugmentationObjectiveTests
         using var generator = new Generator(23);
         return (Torch.Rand([Labels.Length, 1, 2, 3], generator, DType.Float64), Torch.FromArray(Labels, Labels.Length));
     }
-
-    private sealed class TanhLayer : Module
-    {
-        public override Tensor Forward(Tensor input) => input.Tanh();
-    }
 }
