@@ -20,13 +20,7 @@ internal static class EvaluateCommand
             Description = $"Evaluation suite: {EvaluationSuite.Standard} (attacks, worst case, GNR, noise) or {MomentPaperSuite.Name} (the moment-regularizer paper's Table 4: minimum energies of six attacks, GNR, accuracy)",
             DefaultValueFactory = _ => EvaluationSuite.Standard,
         };
-        suite.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<string>() is not (EvaluationSuite.Standard or MomentPaperSuite.Name))
-            {
-                result.AddError($"unknown suite '{result.GetValueOrDefault<string>()}'; known: {EvaluationSuite.Standard}, {MomentPaperSuite.Name}");
-            }
-        });
+        CommonOptions.AcceptOnly(suite, [EvaluationSuite.Standard, MomentPaperSuite.Name], "suite");
         var samples = new Option<int?>("--samples") { Description = $"First N test images (default: {new SuiteOptions().Samples} for {EvaluationSuite.Standard}, {new MomentPaperOptions().Samples} for {MomentPaperSuite.Name})" };
         var batchSize = new Option<int>("--batch-size") { DefaultValueFactory = _ => 250 };
         var seed = new Option<ulong>("--seed");
@@ -76,56 +70,57 @@ internal static class EvaluateCommand
             }
 
             console.MarkupLineInterpolated($"[green]report[/] {files.Markdown}, {files.Html}, {files.Json}");
-            if (parse.GetValue(CommonOptions.Json) && report.MomentPaper is { } energies)
+            if (parse.GetValue(CommonOptions.Json))
             {
-                CliRunner.WriteJson(new JsonObject
+                var json = new JsonObject
                 {
                     ["suite"] = report.Suite,
                     ["samples"] = report.Samples,
                     ["clean_accuracy"] = report.CleanAccuracy,
-                    ["gnr"] = report.Gnr?.Gnr,
-                    ["mean_energy"] = new JsonObject(energies.Attacks.Select(a => KeyValuePair.Create(a.Column, (JsonNode?)a.MeanEnergy))),
-                    ["success_rate"] = new JsonObject(energies.Attacks.Select(a => KeyValuePair.Create(a.Column, (JsonNode?)a.SuccessRate))),
-                    ["warnings"] = report.Warnings.Count,
-                    ["seconds"] = report.Seconds,
-                    ["report_json"] = files.Json,
-                    ["report_md"] = files.Markdown,
-                    ["report_html"] = files.Html,
-                });
-            }
-            else if (parse.GetValue(CommonOptions.Json))
-            {
-                var worst = new JsonObject();
-                foreach (var curve in report.WorstCase)
+                };
+                if (report.MomentPaper is { } energies)
                 {
-                    var byEpsilon = new JsonObject();
-                    for (var i = 0; i < curve.Epsilons.Count; i++)
-                    {
-                        byEpsilon[curve.Epsilons[i].ToString(CultureInfo.InvariantCulture)] = curve.RobustAccuracy[i];
-                    }
-
-                    worst[curve.Norm] = byEpsilon;
+                    json["gnr"] = report.Gnr?.Gnr;
+                    json["mean_energy"] = new JsonObject(energies.Attacks.Select(a => KeyValuePair.Create(a.Column, (JsonNode?)a.MeanEnergy)));
+                    json["success_rate"] = new JsonObject(energies.Attacks.Select(a => KeyValuePair.Create(a.Column, (JsonNode?)a.SuccessRate)));
+                    json["warnings"] = report.Warnings.Count;
+                }
+                else
+                {
+                    json["worst_case"] = WorstCaseJson(report);
+                    json["gnr"] = report.Gnr?.Gnr;
+                    json["warnings"] = report.Warnings.Count;
+                    json["warning_codes"] = new JsonArray([.. report.Warnings.Select(w => JsonValue.Create(w.Code))]);
                 }
 
-                CliRunner.WriteJson(new JsonObject
-                {
-                    ["suite"] = report.Suite,
-                    ["samples"] = report.Samples,
-                    ["clean_accuracy"] = report.CleanAccuracy,
-                    ["worst_case"] = worst,
-                    ["gnr"] = report.Gnr?.Gnr,
-                    ["warnings"] = report.Warnings.Count,
-                    ["warning_codes"] = new JsonArray([.. report.Warnings.Select(w => JsonValue.Create(w.Code))]),
-                    ["seconds"] = report.Seconds,
-                    ["report_json"] = files.Json,
-                    ["report_md"] = files.Markdown,
-                    ["report_html"] = files.Html,
-                });
+                json["seconds"] = report.Seconds;
+                json["report_json"] = files.Json;
+                json["report_md"] = files.Markdown;
+                json["report_html"] = files.Html;
+                CliRunner.WriteJson(json);
             }
 
             return 0;
         });
         return command;
+    }
+
+    /// <summary>The worst-case robust accuracy per norm, keyed by ε.</summary>
+    private static JsonObject WorstCaseJson(RobustnessReport report)
+    {
+        var worst = new JsonObject();
+        foreach (var curve in report.WorstCase)
+        {
+            var byEpsilon = new JsonObject();
+            for (var i = 0; i < curve.Epsilons.Count; i++)
+            {
+                byEpsilon[curve.Epsilons[i].ToString(CultureInfo.InvariantCulture)] = curve.RobustAccuracy[i];
+            }
+
+            worst[curve.Norm] = byEpsilon;
+        }
+
+        return worst;
     }
 
     /// <summary>A catalog name for the dataset of a run config; older configs hold a display name such as "MNIST (train)".</summary>

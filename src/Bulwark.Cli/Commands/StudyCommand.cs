@@ -120,14 +120,9 @@ internal static class StudyCommand
     {
         var table = new Table().AddColumn("method").AddColumn("run").AddColumn("σ").AddColumn("setting")
             .AddColumn("test accuracy").AddColumn("GNR").AddColumn("kept");
-        void Add(string method, StudyRunResult? best, string kept) => table.AddRow(
-            Markup.Escape(method), Markup.Escape(best?.Run.Name ?? "none within the tolerance"),
-            best is null ? "" : StudyRunFormat(best.Run.Sigma), Markup.Escape(best?.Run.Setting ?? ""),
-            best is null ? "" : GaussianStudyReport.FormatAccuracy(best.TestAccuracy), best is null ? "" : GaussianStudyReport.FormatGnr(best.Gnr), kept);
-        Add("baseline", fair.Baseline, "");
-        foreach (var entry in fair.Entries)
+        foreach (var cells in GaussianStudyReport.ComparisonCells(fair))
         {
-            Add(entry.Method.ToString().ToLowerInvariant(), entry.Best, $"{entry.Kept} of {entry.Runs}");
+            table.AddRow([.. cells.Select(Markup.Escape)]);
         }
 
         table.Caption($"kept: runs with test accuracy ≥ {GaussianStudyReport.FormatAccuracy(fair.AccuracyBar)} (baseline − {fair.Tolerance.ToString(CultureInfo.InvariantCulture)} pp)");

@@ -179,12 +179,10 @@ public sealed class GaussianAugmentationLoader : IDisposable
         return scope.Release(Torch.Torch.Cat(rows));
     }
 
-    /// <summary>SplitMix64 of the seed, a stream number and the epoch, so nearby seeds, streams and epochs give unrelated generators.</summary>
-    private static ulong StreamSeed(ulong seed, ulong stream, int epoch)
-    {
-        var z = seed + (0xD1B54A32D192ED03UL * (stream + 1)) + (0x9E3779B97F4A7C15UL * ((ulong)epoch + 1));
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
-    }
+    /// <summary>
+    /// The seed of one stream's generator in one epoch: <see cref="DataLoader"/>'s per-epoch SplitMix64, applied to the
+    /// loader's seed offset by a large odd constant per stream, so nearby seeds, streams and epochs give unrelated generators.
+    /// </summary>
+    private static ulong StreamSeed(ulong seed, ulong stream, int epoch) =>
+        DataLoader.EpochSeed(unchecked(seed + (0xD1B54A32D192ED03UL * (stream + 1))), epoch);
 }

@@ -41,10 +41,7 @@ public sealed record FairComparison
     public static FairComparison Of(IReadOnlyList<StudyRunResult> results, double tolerance)
     {
         ArgumentNullException.ThrowIfNull(results);
-        if (!(tolerance >= 0) || double.IsInfinity(tolerance))
-        {
-            throw new ArgumentOutOfRangeException(nameof(tolerance), tolerance, "the tolerance must be a finite number of percentage points ≥ 0");
-        }
+        CheckTolerance(tolerance, nameof(tolerance));
 
         var baselines = results.Where(r => r.Run.Method == StudyMethod.Baseline).ToList();
         if (baselines.Count != 1)
@@ -78,5 +75,14 @@ public sealed record FairComparison
         }
 
         return new FairComparison { Tolerance = tolerance, AccuracyBar = bar, Baseline = baseline, Entries = entries };
+    }
+
+    /// <summary>Refuses a tolerance that is negative or not finite (checked before a study trains anything, too).</summary>
+    internal static void CheckTolerance(double tolerance, string parameter)
+    {
+        if (!(tolerance >= 0) || double.IsInfinity(tolerance))
+        {
+            throw new ArgumentOutOfRangeException(parameter, tolerance, "the tolerance must be a finite number of percentage points ≥ 0");
+        }
     }
 }

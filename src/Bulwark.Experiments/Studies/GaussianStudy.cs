@@ -79,10 +79,7 @@ public static class GaussianStudy
         ArgumentNullException.ThrowIfNull(test);
         ArgumentException.ThrowIfNullOrEmpty(directory);
         var grid = Grid(options);
-        if (!(options.Tolerance >= 0) || double.IsInfinity(options.Tolerance))
-        {
-            throw new ArgumentOutOfRangeException(nameof(options), options.Tolerance, "the tolerance must be a finite number of percentage points ≥ 0");
-        }
+        FairComparison.CheckTolerance(options.Tolerance, nameof(options));
 
         var full = Path.GetFullPath(directory);
         var settings = new GaussianStudySettings

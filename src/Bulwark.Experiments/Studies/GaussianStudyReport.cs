@@ -77,9 +77,9 @@ public static class GaussianStudyReport
             text.AppendLine();
             Line($"| method | run | σ | setting | test accuracy | GNR | kept |");
             Line($"|---|---|---|---|---|---|---|");
-            foreach (var (method, best, kept) in ComparisonRows(fair))
+            foreach (var cells in ComparisonCells(fair))
             {
-                Line($"| {method} | {best?.Run.Name ?? "none within the tolerance"} | {(best is null ? "" : StudyRun.Format(best.Run.Sigma))} | {best?.Run.Setting} | {(best is null ? "" : FormatAccuracy(best.TestAccuracy))} | {(best is null ? "" : FormatGnr(best.Gnr))} | {kept} |");
+                text.Append("| ").AppendJoin(" | ", cells).AppendLine(" |");
             }
         }
         else
@@ -125,10 +125,9 @@ public static class GaussianStudyReport
             html.Append("<p>Runs with test accuracy at least the baseline's minus ").Append(StudyRun.Format(fair.Tolerance))
                 .Append(" percentage points (").Append(FormatAccuracy(fair.AccuracyBar)).Append("); per method the run with the highest GNR.</p>\n")
                 .Append("<table class=\"summary\">\n<thead><tr><th>Method</th><th>Run</th><th>σ</th><th>Setting</th><th>Test accuracy</th><th>GNR</th><th>Kept</th></tr></thead>\n<tbody>\n");
-            foreach (var (method, best, kept) in ComparisonRows(fair))
+            foreach (var cells in ComparisonCells(fair))
             {
-                Row(html, method, best?.Run.Name ?? "none within the tolerance", best is null ? "" : StudyRun.Format(best.Run.Sigma), best?.Run.Setting ?? "",
-                    best is null ? "" : FormatAccuracy(best.TestAccuracy), best is null ? "" : FormatGnr(best.Gnr), kept);
+                Row(html, cells);
             }
 
             html.Append("</tbody>\n</table>\n");
@@ -210,13 +209,23 @@ public static class GaussianStudyReport
         },
     });
 
-    private static IEnumerable<(string Method, StudyRunResult? Best, string Kept)> ComparisonRows(FairComparison fair)
+    /// <summary>
+    /// The fair comparison as table rows, the baseline first: method, best run (or "none within the tolerance"), σ,
+    /// setting, test accuracy, GNR, and how many of the method's runs were kept. study.md, study.html and the command
+    /// line print these cells.
+    /// </summary>
+    public static IEnumerable<string[]> ComparisonCells(FairComparison fair)
     {
-        yield return ("baseline", fair.Baseline, "");
+        ArgumentNullException.ThrowIfNull(fair);
+        yield return Cells("baseline", fair.Baseline, "");
         foreach (var entry in fair.Entries)
         {
-            yield return (Method(entry.Method), entry.Best, $"{entry.Kept} of {entry.Runs}");
+            yield return Cells(Method(entry.Method), entry.Best, $"{entry.Kept} of {entry.Runs}");
         }
+
+        static string[] Cells(string method, StudyRunResult? best, string kept) => best is null
+            ? [method, "none within the tolerance", "", "", "", "", kept]
+            : [method, best.Run.Name, StudyRun.Format(best.Run.Sigma), best.Run.Setting, FormatAccuracy(best.TestAccuracy), FormatGnr(best.Gnr), kept];
     }
 
     private static void Row(StringBuilder html, params string[] cells)
