@@ -71,7 +71,7 @@ public sealed class TrainerTests
         using var folder = new TemporaryFolder();
         using var train = TinyRuns.Problem.Make(120, sampleSeed: 1);
         using var test = TinyRuns.Problem.Make(60, sampleSeed: 2);
-        var trainer = new Trainer(Quick with { Epochs = 2, ValidationSplit = 0.2, PlateauFactor = 0.5 }, new InputGradientPenalty());
+        var trainer = new Trainer(Quick with { Epochs = 2, ValidationSplit = 0.2, PlateauFactor = 0.5 }, new InputGradientRegularizer(0.01));
 
         // When / Then
         LeakGuard.Check(() => trainer.Fit(TinyRuns.Mlp(), train, test, new RunDirectory(folder["run"])));

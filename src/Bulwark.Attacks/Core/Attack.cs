@@ -31,7 +31,8 @@ public abstract class Attack
         ArgumentNullException.ThrowIfNull(inputs);
         ArgumentNullException.ThrowIfNull(criterion);
         ArgumentNullException.ThrowIfNull(epsilons);
-        Validate(model, inputs, criterion, epsilons);
+        ValidateArguments(inputs, criterion, epsilons);
+        ValidateInputs(model, inputs);
         var clock = Stopwatch.StartNew();
         using var mode = model.EvaluationMode();
         using var context = new AttackContext(model, seed);
@@ -49,7 +50,8 @@ public abstract class Attack
     private protected abstract (IReadOnlyList<Tensor> Raw, Tensor? Norms) Propose(AttackContext context, Tensor inputs,
         Criterion criterion, IReadOnlyList<double> epsilons);
 
-    private void Validate(AttackModel model, Tensor inputs, Criterion criterion, IReadOnlyList<double> epsilons)
+    /// <summary>The checks that need no pass over the data: shapes, dtype, labels, the criterion and the ε list.</summary>
+    private protected void ValidateArguments(Tensor inputs, Criterion criterion, IReadOnlyList<double> epsilons)
     {
         if (inputs.Dim < 2)
         {
@@ -81,7 +83,11 @@ public abstract class Attack
         {
             throw new ArgumentException($"epsilons must be non-negative numbers, got [{string.Join(", ", epsilons)}]", nameof(epsilons));
         }
+    }
 
+    /// <summary>The checks that scan the inputs: no NaN, everything inside the model's box.</summary>
+    private static void ValidateInputs(AttackModel model, Tensor inputs)
+    {
         using var scope = TensorScope.Begin();
         if (inputs.IsNaN().Any().ToBoolean())
         {
@@ -107,9 +113,7 @@ public abstract class Attack
         var rawBoxed = raw.Select(r => scope.Release(r.Clamp(bounds.Low, bounds.High))).ToList();
         for (var i = 0; i < epsilons.Count; i++)
         {
-            var candidate = rawBoxed[raw.Count == 1 ? 0 : i];
-            var delta = Norm.Project(candidate.Sub(x), epsilons[i]);
-            var inBall = scope.Release(x.Add(delta).Clamp(bounds.Low, bounds.High));
+            var inBall = scope.Release(IntoBall(x, rawBoxed[raw.Count == 1 ? 0 : i], epsilons[i], bounds));
             clipped.Add(inBall);
             successes.Add(IsAdversarial(context, inBall, criterion));
         }
@@ -146,6 +150,17 @@ public abstract class Attack
             scope.Release(anyRaw), context.GradientEvaluations, elapsed, context.Breakdown);
     }
 
+    /// <summary>
+    /// A candidate already inside the box, projected to the ε-ball around <paramref name="x"/> and clamped to the box again:
+    /// what <see cref="Run"/> reports as clipped and <see cref="FixedEpsilonAttack.Perturb"/> returns.
+    /// </summary>
+    private protected Tensor IntoBall(Tensor x, Tensor boxedCandidate, double epsilon, Bounds bounds)
+    {
+        using var scope = TensorScope.Begin();
+        var delta = Norm.Project(boxedCandidate.Sub(x), epsilon);
+        return scope.Keep(x.Add(delta).Clamp(bounds.Low, bounds.High));
+    }
+
     private static Tensor IsAdversarial(AttackContext context, Tensor candidate, Criterion criterion)
     {
         using var noGrad = Autograd.NoGrad();
@@ -164,6 +179,33 @@ public abstract class FixedEpsilonAttack : Attack
 {
     /// <summary>Proposes adversarial inputs for one ε (the base class clips them to the ε-ball and the box).</summary>
     protected abstract Tensor RunCore(AttackContext context, Tensor inputs, Criterion criterion, double epsilon);
+
+    /// <summary>
+    /// Adversarial inputs for one <paramref name="epsilon"/>, for adversarial training: the attack's proposal clipped to
+    /// the ε-ball and the box exactly as <see cref="Attack.Run"/> clips it (equal to <c>Run(…, [ε], seed).Clipped[0]</c>),
+    /// but without the success verdicts and their extra forward passes. The network runs in evaluation mode with its
+    /// parameters frozen, and both are restored afterwards; the result does not require gradients and the caller's tensors
+    /// are never modified. Only the checks that need no pass over the data are made: the inputs are trusted to lie in the
+    /// model's box (as a training batch does).
+    /// </summary>
+    /// <returns>A new tensor [N, ...] the caller owns.</returns>
+    public Tensor Perturb(AttackModel model, Tensor inputs, Criterion criterion, double epsilon, ulong seed = 0)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(inputs);
+        ArgumentNullException.ThrowIfNull(criterion);
+        double[] epsilons = [epsilon];
+        ValidateArguments(inputs, criterion, epsilons);
+        using var mode = model.EvaluationMode();
+        using var context = new AttackContext(model, seed);
+        using var scope = TensorScope.Begin();
+        var x = inputs.Detach().Clone();
+        var (raw, norms) = Propose(context, x, criterion, epsilons);
+        norms?.Dispose();
+        using var proposal = raw[0];
+        var bounds = model.Bounds;
+        return scope.Keep(IntoBall(x, proposal.Clamp(bounds.Low, bounds.High), epsilon, bounds));
+    }
 
     private protected sealed override (IReadOnlyList<Tensor> Raw, Tensor? Norms) Propose(AttackContext context, Tensor inputs,
         Criterion criterion, IReadOnlyList<double> epsilons)

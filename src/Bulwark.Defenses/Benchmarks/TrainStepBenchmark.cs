@@ -16,16 +16,11 @@ public sealed record TrainStepBenchmarkOptions
 
     public string Objective { get; init; } = "ce";
 
-    public double? Lambda { get; init; }
-
-    /// <summary>σ of the <c>gaussian</c> and <c>augment</c> objectives (null = their default, 0.25).</summary>
-    public double? Sigma { get; init; }
-
     /// <summary>
-    /// N, the noisy copies of the <c>augment</c> objective (null = 1): a step forwards the clean batch and its N noisy
-    /// copies as one batch of B·(N + 1), see <see cref="NoiseAugmentationObjective"/>.
+    /// The objective's knobs (null = every default). For <c>augment</c>, <see cref="ObjectiveSettings.Folds"/> N: a step
+    /// forwards the clean batch and its N noisy copies as one batch of B·(N + 1), see <see cref="NoiseAugmentationObjective"/>.
     /// </summary>
-    public int? Folds { get; init; }
+    public ObjectiveSettings Settings { get; init; } = new();
 
     public int Steps { get; init; } = 50;
 
@@ -60,7 +55,7 @@ public static class TrainStepBenchmark
         using var model = ModelZoo.Create(spec);
         model.Train();
         using var optimizer = new Adam(model.Parameters(), new AdamOptions { LearningRate = 1e-3 });
-        var objective = Objectives.Objectives.Create(options.Objective, options.Lambda, options.Sigma, options.Folds);
+        var objective = Objectives.Objectives.Create(options.Objective, options.Settings);
         using var generator = new Generator(options.Seed);
         using var order = Torch.Torch.Randperm(data.Count, generator);
         var times = new List<double>();

@@ -16,6 +16,12 @@ public sealed record CheckpointState
 
     public Bulwark.Torch.Optim.ReduceLROnPlateauState? SchedulerState { get; init; }
 
+    /// <summary>The per-epoch learning-rate decay's state (<see cref="TrainerOptions.LearningRateDecay"/>), null without one.</summary>
+    public Bulwark.Torch.Optim.LearningRateSchedulerState? DecayState { get; init; }
+
+    /// <summary>Optimizer steps taken so far (<see cref="TrainerOptions.MaxSteps"/> counts them).</summary>
+    public long Steps { get; init; }
+
     /// <summary>libtorch's default generator (dropout) as base64.</summary>
     public string RngState { get; init; } = "";
 

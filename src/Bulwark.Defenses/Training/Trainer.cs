@@ -16,7 +16,9 @@ namespace Bulwark.Defenses.Training;
 /// a checkpoint after every epoch (model, optimizer, RNG, epoch) so an interrupted run resumes where it stopped.
 /// Deterministic on the CPU for a given seed. With <see cref="TrainerOptions.Augmentation"/> an epoch goes over the clean
 /// training set and its noisy copies, shuffled together (<see cref="GaussianAugmentationLoader"/>); validation and test
-/// passes stay clean.
+/// passes stay clean. For the post-processing protocols a run can start from <see cref="TrainerOptions.InitialWeights"/> (with
+/// a fresh optimizer), decay the rate every epoch (<see cref="TrainerOptions.LearningRateDecay"/>) and stop after a number of
+/// optimizer steps (<see cref="TrainerOptions.MaxSteps"/>); all three resume exactly.
 /// </summary>
 public sealed class Trainer(TrainerOptions options, ITrainingObjective objective)
 {
@@ -53,6 +55,12 @@ public sealed class Trainer(TrainerOptions options, ITrainingObjective objective
                 $"{run.Path} already holds a run; pass --resume to continue it or choose another --out");
         }
 
+        ValidateSchedule();
+        if (Options.InitialWeights is { } initial && !(resume && run.HasCheckpoint) && !File.Exists(initial))
+        {
+            throw new FileNotFoundException($"initial weights '{initial}' not found", initial);
+        }
+
         Torch.Torch.ManualSeed(Options.Seed);
         using var model = ModelZoo.Create(spec);
         using var optimizer = CreateOptimizer(model);
@@ -77,6 +85,27 @@ public sealed class Trainer(TrainerOptions options, ITrainingObjective objective
         }
     }
 
+    private void ValidateSchedule()
+    {
+        if (Options.LearningRateDecay is { } decay)
+        {
+            if (!(decay > 0) || double.IsInfinity(decay))
+            {
+                throw new ArgumentOutOfRangeException(nameof(Options), decay, "the learning-rate decay must be a positive finite factor");
+            }
+
+            if (Options.PlateauFactor is not null)
+            {
+                throw new ArgumentException("a per-epoch learning-rate decay and a plateau schedule cannot be combined");
+            }
+        }
+
+        if (Options.MaxSteps is { } steps && steps <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(Options), steps, "the maximum number of steps must be positive");
+        }
+    }
+
     private TrainingResult FitCore(ModelSpec spec, Sequential model, Optimizer optimizer, TensorDataset train,
         TensorDataset? validation, TensorDataset? test, RunDirectory run, bool resume, IProgress<TrainingProgress>? progress,
         CancellationToken cancellation)
@@ -84,15 +113,22 @@ public sealed class Trainer(TrainerOptions options, ITrainingObjective objective
         var plateau = Options.PlateauFactor is { } factor && validation is not null
             ? new ReduceLROnPlateau(optimizer, new ReduceLROnPlateauOptions { Factor = factor, Patience = Options.PlateauPatience })
             : null;
+        var decay = Options.LearningRateDecay is { } gamma ? new ExponentialLR(optimizer, gamma) : null;
         var state = new CheckpointState { Epoch = -1, LearningRate = Options.LearningRate };
         var history = new List<EpochMetrics>();
         if (resume && run.HasCheckpoint)
         {
-            state = RestoreCheckpoint(run, model, optimizer, plateau);
+            state = RestoreCheckpoint(run, model, optimizer, plateau, decay);
             history = run.ReadMetrics().Where(m => m.Epoch <= state.Epoch).ToList();
         }
         else
         {
+            if (Options.InitialWeights is { } initial)
+            {
+                // post-processing: the new model starts from these weights, the optimizer (made fresh) from scratch
+                RunDirectory.LoadWeights(initial, model);
+            }
+
             run.WriteModelSpec(spec);
             run.WriteConfig(new { dataset = Options.Dataset ?? train.Name, options = Options, objective = Objective.ToString(), model = spec });
             run.WriteMetrics(history);
@@ -105,11 +141,13 @@ public sealed class Trainer(TrainerOptions options, ITrainingObjective objective
         Func<int, IEnumerable<DataBatch>> batchesOf = augmented is null ? loader.ForEpoch : augmented.ForEpoch;
         var batchCount = augmented?.BatchCount ?? loader.BatchCount;
         var stoppedEarly = false;
-        for (var epoch = state.Epoch + 1; epoch < Options.Epochs && !state.Finished; epoch++)
+        for (var epoch = state.Epoch + 1; epoch < Options.Epochs && !state.Finished && !(state.Steps >= Options.MaxSteps); epoch++)
         {
             cancellation.ThrowIfCancellationRequested();
             var clock = Stopwatch.StartNew();
-            var (trainLoss, trainAccuracy, samples) = TrainEpoch(model, optimizer, batchesOf(epoch), batchCount, epoch, progress, cancellation);
+            var stepBudget = Options.MaxSteps - state.Steps;
+            var (trainLoss, trainAccuracy, samples, steps) =
+                TrainEpoch(model, optimizer, batchesOf(epoch), batchCount, epoch, stepBudget, progress, cancellation);
             var seconds = clock.Elapsed.TotalSeconds;
             double? validationLoss = null, validationAccuracy = null;
             if (validation is not null)
@@ -126,6 +164,7 @@ public sealed class Trainer(TrainerOptions options, ITrainingObjective objective
             }
 
             plateau?.Step(monitored);
+            decay?.Step();
             var bad = improved ? 0 : state.EpochsWithoutImprovement + 1;
             stoppedEarly = double.IsNaN(trainLoss) || (Options.EarlyStoppingPatience is { } patience && validation is not null && bad >= patience);
             var metrics = new EpochMetrics
@@ -149,6 +188,8 @@ public sealed class Trainer(TrainerOptions options, ITrainingObjective objective
                 EpochsWithoutImprovement = bad,
                 LearningRate = optimizer.ParameterGroups[0].LearningRate,
                 SchedulerState = plateau?.GetState(),
+                DecayState = decay?.GetState(),
+                Steps = state.Steps + steps,
                 TrainSeconds = state.TrainSeconds + seconds,
                 SamplesSeen = state.SamplesSeen + samples,
                 Finished = stoppedEarly,
@@ -183,8 +224,9 @@ public sealed class Trainer(TrainerOptions options, ITrainingObjective objective
         };
     }
 
-    private (double Loss, double Accuracy, long Samples) TrainEpoch(Sequential model, Optimizer optimizer, IEnumerable<DataBatch> batches,
-        int batchCount, int epoch, IProgress<TrainingProgress>? progress, CancellationToken cancellation)
+    private (double Loss, double Accuracy, long Samples, long Steps) TrainEpoch(Sequential model, Optimizer optimizer,
+        IEnumerable<DataBatch> batches, int batchCount, int epoch, long? stepBudget, IProgress<TrainingProgress>? progress,
+        CancellationToken cancellation)
     {
         model.Train();
         double lossSum = 0;
@@ -192,6 +234,12 @@ public sealed class Trainer(TrainerOptions options, ITrainingObjective objective
         var batchIndex = 0;
         foreach (var batch in batches)
         {
+            if (batchIndex >= stepBudget)
+            {
+                batch.Dispose();
+                break;
+            }
+
             cancellation.ThrowIfCancellationRequested();
             using var scope = TensorScope.Begin();
             optimizer.ZeroGrad();
@@ -211,7 +259,7 @@ public sealed class Trainer(TrainerOptions options, ITrainingObjective objective
             batch.Dispose();
         }
 
-        return (lossSum / Math.Max(seen, 1), (double)correct / Math.Max(seen, 1), seen);
+        return (lossSum / Math.Max(seen, 1), (double)correct / Math.Max(seen, 1), seen, batchIndex);
     }
 
     /// <summary>Mean objective loss and accuracy in evaluation mode, without parameter updates.</summary>
@@ -307,7 +355,8 @@ public sealed class Trainer(TrainerOptions options, ITrainingObjective objective
         Torch.Serialization.AtomicFile.WriteAllText(run.CheckpointStateFile, JsonSerializer.Serialize(withRng, StateJson));
     }
 
-    private static CheckpointState RestoreCheckpoint(RunDirectory run, Module model, Optimizer optimizer, ReduceLROnPlateau? plateau)
+    private static CheckpointState RestoreCheckpoint(RunDirectory run, Module model, Optimizer optimizer, ReduceLROnPlateau? plateau,
+        ExponentialLR? decay)
     {
         CheckpointState state;
         try
@@ -329,6 +378,11 @@ public sealed class Trainer(TrainerOptions options, ITrainingObjective objective
         if (plateau is not null && state.SchedulerState is not null)
         {
             plateau.LoadState(state.SchedulerState);
+        }
+
+        if (decay is not null && state.DecayState is not null)
+        {
+            decay.LoadState(state.DecayState);
         }
 
         if (state.RngState.Length > 0)

@@ -44,6 +44,27 @@ public sealed record TrainerOptions
     /// <summary>Gaussian noise augmentation of the training set (null = none).</summary>
     public GaussianAugmentation? Augmentation { get; init; }
 
+    /// <summary>
+    /// A safetensors weights file (e.g. another run's <c>best.safetensors</c>) loaded into the new model before training:
+    /// the Jacobian paper's post-processing protocol (train plainly, then go on with the regularizer and a fresh optimizer,
+    /// which a new run has). Recorded in config.json; a resumed run continues from its checkpoint and does not load it again.
+    /// </summary>
+    public string? InitialWeights { get; init; }
+
+    /// <summary>
+    /// Multiply the learning rate by this factor after every epoch (PyTorch's <c>ExponentialLR</c>; the margin paper's 0.95);
+    /// null = no decay. Its epoch count is checkpointed, so a resumed run goes on with the rate it stopped at. Cannot be
+    /// combined with <see cref="PlateauFactor"/>.
+    /// </summary>
+    public double? LearningRateDecay { get; init; }
+
+    /// <summary>
+    /// Stop after this many optimizer steps in all (the Jacobian paper counts iterations: 20001 plain, then 4500), even in
+    /// the middle of an epoch, which is then recorded as the last; null = only <see cref="Epochs"/> bounds the run (set it
+    /// high enough for the steps). The count is checkpointed: a resumed run stops at the same step.
+    /// </summary>
+    public long? MaxSteps { get; init; }
+
     /// <summary>Catalog name of the training data (e.g. <c>mnist</c>), recorded in config.json so that later commands find it.</summary>
     public string? Dataset { get; init; }
 
@@ -52,5 +73,8 @@ public sealed record TrainerOptions
         (ValidationSplit > 0 ? $" val={ValidationSplit}" : "") +
         (PlateauFactor is { } f ? $" plateau(×{f}, {PlateauPatience})" : "") +
         (EarlyStoppingPatience is { } p ? $" early-stop({p})" : "") +
+        (LearningRateDecay is { } g ? $" decay(×{g}/epoch)" : "") +
+        (MaxSteps is { } m ? $" max-steps={m}" : "") +
+        (InitialWeights is { } w ? $" from={w}" : "") +
         (Augmentation is { } a ? $" {a}" : "");
 }

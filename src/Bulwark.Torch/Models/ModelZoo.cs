@@ -48,7 +48,7 @@ public static class ModelZoo
             "gnm-lenet" => GaussianLeNet(spec.Channels, spec.ImageSize, spec.Classes),
             "gnm-alexnet" => SmallAlexNet(spec.Channels, spec.ImageSize, spec.Classes),
             "madry-cnn" => MadryCnn(spec.Channels, spec.ImageSize, spec.Classes, spec.Dropout),
-            "margin-lenet" => MarginLeNet(spec.Channels, spec.ImageSize, spec.Classes),
+            "margin-lenet" => MarginLeNet(spec.Channels, spec.ImageSize, spec.Classes, spec.Dropout),
             _ => throw new ArgumentException(
                 $"unknown model '{spec.Architecture}'; known: {string.Join(", ", Names)}", nameof(spec)),
         };
@@ -160,17 +160,22 @@ public static class ModelZoo
 
     /// <summary>
     /// The margin / adversary-critic LeNet-5 variant: Conv 32@5×5 VALID → ReLU → MaxPool 2 → Conv 64@5×5 VALID →
-    /// ReLU → MaxPool 2 → FC 512 → ReLU → FC K.
+    /// ReLU → MaxPool 2 → FC 512 → ReLU [→ Dropout] → FC K.
     /// </summary>
-    public static Sequential MarginLeNet(long channels = 1, int imageSize = 28, long classes = 10)
+    public static Sequential MarginLeNet(long channels = 1, int imageSize = 28, long classes = 10, double dropout = 0)
     {
         var side = RequireFeatureMap("margin-lenet", imageSize, ((imageSize - 4) / 2 - 4) / 2, 16);
-        return new Sequential(
+        var model = new Sequential(
             new Conv2d(channels, 32, 5), new ReLU(), new MaxPool2d(2),
             new Conv2d(32, 64, 5), new ReLU(), new MaxPool2d(2),
             new Flatten(),
-            new Linear(64L * side * side, 512), new ReLU(),
-            new Linear(512, classes));
+            new Linear(64L * side * side, 512), new ReLU());
+        if (dropout > 0)
+        {
+            model.Add(new Dropout(dropout));
+        }
+
+        return model.Add(new Linear(512, classes));
     }
 
     /// <summary>
