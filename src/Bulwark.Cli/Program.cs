@@ -10,6 +10,7 @@ var root = new RootCommand("Bulwark: train image classifiers that resist noise a
     AttackCommand.Create(),
     EvaluateCommand.Create(),
     StudyCommand.Create(),
+    ReproduceCommand.Create(),
     BenchCommand.Create(),
 };
 root.Add(CommonOptions.Json);

@@ -13,9 +13,7 @@ internal static class BenchCommand
     {
         var model = new Option<string>("--model") { DefaultValueFactory = _ => "lenet5" };
         var batchSize = new Option<int>("--batch-size") { DefaultValueFactory = _ => 128 };
-        var objective = new Option<string>("--objective") { DefaultValueFactory = _ => "ce" };
-        var lambda = new Option<double?>("--lambda", "--alpha") { Description = "Regularizer weight (λ; α of the gaussian objective)" };
-        var sigma = new Option<double?>("--sigma") { Description = "Noise σ of the gaussian and augment objectives (default 0.25)" };
+        var objective = new ObjectiveOptions();
         var folds = new Option<int?>("--folds") { Description = "Noisy copies per batch of the augment objective (default 1): a step forwards B·(N+1) images" };
         var steps = new Option<int>("--steps") { DefaultValueFactory = _ => 50 };
         var warmup = new Option<int>("--warmup") { DefaultValueFactory = _ => 10 };
@@ -24,8 +22,9 @@ internal static class BenchCommand
         var threads = CommonOptions.Threads();
         var trainStep = new Command("train-step", "Median time of one training step (zero-grad + objective + backward + Adam step)")
         {
-            model, batchSize, objective, lambda, sigma, folds, steps, warmup, seed, dataDir, threads,
+            model, batchSize, folds, steps, warmup, seed, dataDir, threads,
         };
+        objective.AddTo(trainStep);
         trainStep.SetAction(parse =>
         {
             CliRunner.ApplyThreads(parse.GetValue(threads));
@@ -34,10 +33,8 @@ internal static class BenchCommand
             {
                 Model = parse.GetValue(model)!,
                 BatchSize = parse.GetValue(batchSize),
-                Objective = parse.GetValue(objective)!,
-                Lambda = parse.GetValue(lambda),
-                Sigma = parse.GetValue(sigma),
-                Folds = parse.GetValue(folds),
+                Objective = parse.GetValue(objective.Objective)!,
+                Settings = objective.Bind(parse, parse.GetValue(folds), parse.GetValue(seed)),
                 Steps = parse.GetValue(steps),
                 Warmup = parse.GetValue(warmup),
                 Seed = parse.GetValue(seed),
@@ -53,7 +50,7 @@ internal static class BenchCommand
                     ["model"] = options.Model,
                     ["objective"] = options.Objective,
                     ["batch_size"] = options.BatchSize,
-                    ["folds"] = options.Objective == "augment" ? options.Folds ?? 1 : null,
+                    ["folds"] = options.Objective == "augment" ? options.Settings.Folds ?? 1 : null,
                     ["threads"] = result.Threads,
                     ["steps"] = options.Steps,
                     ["ms_per_step"] = result.MillisecondsPerStep,

@@ -37,9 +37,7 @@ internal static class TrainCommand
         var plateauFactor = new Option<double?>("--plateau-factor") { Description = "ReduceLROnPlateau factor on validation loss" };
         var plateauPatience = new Option<int>("--plateau-patience") { DefaultValueFactory = _ => 3 };
         var earlyStopping = new Option<int?>("--early-stopping") { Description = "Stop after N epochs without validation improvement" };
-        var objective = new Option<string>("--objective") { Description = $"Training objective: {string.Join(", ", Objectives.Names)}", DefaultValueFactory = _ => "ce" };
-        var lambda = new Option<double?>("--lambda", "--alpha") { Description = "Regularizer weight of the objective (λ; α of gaussian)" };
-        var sigma = new Option<double?>("--sigma") { Description = "Noise σ of the gaussian objective, in the model's input space (default 0.25)" };
+        var objective = new ObjectiveOptions();
         var augmentFolds = new Option<int?>("--augment-folds")
         {
             Description = "Gaussian noise augmentation: N noisy copies of the training set per epoch, shuffled in with the clean one ((N+1)× the steps)",
@@ -51,13 +49,19 @@ internal static class TrainCommand
             Description = "The reference's quirk: one noise tensor per fold, the same for every image (seeded with seed + fold)",
         };
         var widths = new Option<string?>("--widths") { Description = "Hidden widths for mlp, e.g. 1200,1200,1200" };
-        var dropout = new Option<double>("--dropout") { Description = "Dropout where the architecture has one (mlp, madry-cnn)" };
+        var dropout = new Option<double>("--dropout") { Description = "Dropout where the architecture has one (mlp, madry-cnn, margin-lenet)" };
         var limit = new Option<int?>("--train-samples") { Description = "Use only the first N training samples (quick runs)" };
         var normalize = new Option<string>("--normalize")
         {
             Description = "Input standardisation built into the model: none (default: the model takes [0,1] pixels), auto (the dataset's mean/std), or MEAN,…/STD,…",
             DefaultValueFactory = _ => "none",
         };
+        var initFrom = new Option<string?>("--init-from")
+        {
+            Description = "Start from these weights (a run directory's best weights, or a .safetensors file) with a fresh optimizer: the post-processing protocol",
+        };
+        var lrDecay = new Option<double?>("--lr-decay") { Description = "Multiply the learning rate by this factor after every epoch (e.g. 0.95)" };
+        var maxSteps = new Option<long?>("--max-steps") { Description = "Stop after this many optimizer steps (the papers' iteration counts)" };
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its last checkpoint" };
         var protocol = new Option<string?>("--protocol")
         {
@@ -71,9 +75,10 @@ internal static class TrainCommand
         var command = new Command("train", "Train a classifier; writes config, metrics, best weights and checkpoints to a run directory")
         {
             model, dataset, epochs, batchSize, optimizer, lr, weightDecay, momentum, nesterov, seed, output, validationSplit,
-            plateauFactor, plateauPatience, earlyStopping, objective, lambda, sigma, augmentFolds, augmentSigma, augmentClip, augmentSharedNoise,
-            widths, dropout, limit, normalize, resume, protocol, dataDir, threads,
+            plateauFactor, plateauPatience, earlyStopping, augmentFolds, augmentSigma, augmentClip, augmentSharedNoise,
+            widths, dropout, limit, normalize, initFrom, lrDecay, maxSteps, resume, protocol, dataDir, threads,
         };
+        objective.AddTo(command);
         // Checked while parsing, before any data is loaded.
         command.Validators.Add(result =>
         {
@@ -144,6 +149,9 @@ internal static class TrainCommand
                 PlateauPatience = Pick(plateauPatience, p => p.PlateauPatience),
                 EarlyStoppingPatience = Pick(earlyStopping, p => p.EarlyStoppingPatience),
                 Dataset = datasetName,
+                InitialWeights = parse.GetValue(initFrom) is { } from && Directory.Exists(from) ? new RunDirectory(from).BestWeightsFile : parse.GetValue(initFrom),
+                LearningRateDecay = parse.GetValue(lrDecay),
+                MaxSteps = parse.GetValue(maxSteps),
                 Augmentation = parse.GetValue(augmentFolds) is { } folds
                     ? new GaussianAugmentation
                     {
@@ -155,7 +163,7 @@ internal static class TrainCommand
                     : null,
             };
             var runPath = parse.GetValue(output) ?? Path.Combine("runs", $"{spec.Architecture}-{datasetName}-seed{options.Seed}");
-            var trainer = new Trainer(options, Objectives.Create(parse.GetValue(objective)!, parse.GetValue(lambda), parse.GetValue(sigma)));
+            var trainer = new Trainer(options, objective.Create(parse, seed: options.Seed));
             var console = CliRunner.Console;
             // MarkupLineInterpolated escapes only string arguments: a spec's "[0.1307]" would otherwise be read as a style.
             console.MarkupLineInterpolated($"[bold]Training[/] {spec.ToString()} on {datasetName} ({train.Count} images) — {options.ToString()} — {trainer.Objective.ToString()}");

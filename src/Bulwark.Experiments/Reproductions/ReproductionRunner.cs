@@ -1,0 +1,240 @@
+using System.Diagnostics;
+using System.Globalization;
+using Bulwark.Attacks;
+using Bulwark.Data;
+using Bulwark.Defenses.Objectives;
+using Bulwark.Defenses.Training;
+using Bulwark.Evaluation;
+using Bulwark.Torch;
+using Bulwark.Torch.Serialization;
+
+namespace Bulwark.Experiments;
+
+/// <summary>What a front end sees of a running reproduction.</summary>
+public interface IReproductionObserver
+{
+    /// <summary>Run <paramref name="index"/> of <paramref name="count"/> is about to train; <paramref name="resuming"/> when it continues from a checkpoint.</summary>
+    void RunStarting(ReproductionRun run, int index, int count, bool resuming);
+
+    /// <summary>Wraps one run's training: call <paramref name="fit"/> once with the progress sink to use (or null).</summary>
+    TrainingResult Train(ReproductionRun run, Func<IProgress<TrainingProgress>?, TrainingResult> fit);
+
+    /// <summary>A stage of the evaluation of <paramref name="run"/> begins (accuracy, deepfool, fgsm, jsma θ=…).</summary>
+    void Evaluating(ReproductionRun run, string stage);
+
+    /// <summary>A run has its measurements; <paramref name="reused"/> when they were found from an earlier invocation.</summary>
+    void RunFinished(ReproductionRunResult result, int index, int count, bool reused);
+}
+
+/// <summary>
+/// Runs a <see cref="Reproduction"/>: trains its models in order (a post-processing run starts from the best weights of
+/// the run it names, with a fresh optimizer), measures each with the paper's evaluation, and writes
+/// <c>reproduction.json</c>, <c>reproduction.md</c> and <c>reproduction.html</c> — the paper's numbers beside Bulwark's —
+/// after every run. Resumable: a measured run is reused, an interrupted one continues from its checkpoint.
+/// <code>
+/// var result = ReproductionRunner.Run(ReproductionCatalog.Get("margin-lenet5", quick: true), train, test, "reproductions/margin-lenet5-quick");
+/// </code>
+/// </summary>
+public static class ReproductionRunner
+{
+    /// <summary>The measurements of a run, inside its run directory.</summary>
+    public const string RunResultFileName = "reproduce-result.json";
+
+    public static ReproductionResult Run(Reproduction reproduction, TensorDataset train, TensorDataset test, string directory,
+        IReproductionObserver? observer = null, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(reproduction);
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(test);
+        ArgumentException.ThrowIfNullOrWhiteSpace(directory);
+        Validate(reproduction);
+        Directory.CreateDirectory(directory);
+        var results = new List<ReproductionRunResult>();
+        var count = reproduction.Runs.Count;
+        for (var index = 0; index < count; index++)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            var run = reproduction.Runs[index];
+            var runDirectory = new RunDirectory(Path.Combine(directory, run.Id));
+            var resultFile = Path.Combine(runDirectory.Path, RunResultFileName);
+            if (File.Exists(resultFile))
+            {
+                var reused = MetricsJson.Deserialize<ReproductionRunResult>(File.ReadAllText(resultFile));
+                results.Add(reused);
+                observer?.RunFinished(reused, index, count, reused: true);
+                continue;
+            }
+
+            var resuming = runDirectory.HasCheckpoint;
+            observer?.RunStarting(run, index, count, resuming);
+            var options = run.InitFrom is null
+                ? run.Training
+                : run.Training with { InitialWeights = new RunDirectory(Path.Combine(directory, run.InitFrom)).BestWeightsFile };
+            var objective = Objectives.Create(run.Objective, run.Settings);
+            using var owned = objective as IDisposable;
+            var trainer = new Trainer(options, objective);
+            TrainingResult Fit(IProgress<TrainingProgress>? progress) =>
+                trainer.Fit(run.Model, train, null, runDirectory, resuming, progress, cancellation);
+            var training = observer is null ? Fit(null) : observer.Train(run, Fit);
+            var clock = Stopwatch.StartNew();
+            using var model = runDirectory.LoadBestModel();
+            var measured = Measure(new AttackModel(model), test, reproduction.Evaluation, run, observer, cancellation) with
+            {
+                Epochs = training.Epochs,
+                TrainSeconds = training.TrainSeconds,
+            };
+            measured = measured with { EvaluationSeconds = clock.Elapsed.TotalSeconds };
+            AtomicFile.WriteAllText(resultFile, MetricsJson.Serialize(measured));
+            results.Add(measured);
+            observer?.RunFinished(measured, index, count, reused: false);
+            ReproductionReport.Write(Summarise(reproduction, results), directory);
+        }
+
+        var result = Summarise(reproduction, results);
+        ReproductionReport.Write(result, directory);
+        return result;
+    }
+
+    /// <summary>The paper's evaluation of one model (the <see cref="ReproductionEvaluation"/>), on the first test inputs.</summary>
+    public static ReproductionRunResult Measure(AttackModel model, TensorDataset test, ReproductionEvaluation evaluation, ReproductionRun run,
+        IReproductionObserver? observer = null, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(test);
+        ArgumentNullException.ThrowIfNull(evaluation);
+        ArgumentNullException.ThrowIfNull(run);
+        using var mode = model.EvaluationMode();
+        var samples = Math.Min(evaluation.TestSamples, test.Count);
+        using var subset = test.Take(samples);
+        using var all = subset.All();
+        var images = all.Images;
+        var labels = all.Labels;
+        observer?.Evaluating(run, "accuracy");
+        using var correct = Predictions.Correct(model, images, labels);
+        var accuracy = CleanAccuracy.FromMask(correct).Accuracy;
+
+        double? rho = null, deepFoolSuccess = null;
+        if (evaluation.DeepFool is { } deepFool)
+        {
+            observer?.Evaluating(run, "deepfool");
+            var attack = new DeepFool(Norm.L2, deepFool);
+            var parts = new List<RhoAdv>();
+            foreach (var (start, length) in Batches(samples, evaluation.BatchSize))
+            {
+                cancellation.ThrowIfCancellationRequested();
+                using var scope = TensorScope.Begin();
+                var x = images.Narrow(0, start, length);
+                var y = evaluation.DeepFoolOnPrediction ? Predictions.Of(model, x) : labels.Narrow(0, start, length);
+                // attacking the prediction, every input counts: its own prediction is what DeepFool moves it off
+                var counted = evaluation.DeepFoolOnPrediction ? Torch.Torch.Ones([length], DType.Bool) : correct.Narrow(0, start, length);
+                using var result = attack.Run(model, x, new Misclassification(y), [], seed: (ulong)start);
+                parts.Add(RhoAdv.From(result, x, counted));
+            }
+
+            var combined = RhoAdv.Combine(parts);
+            rho = evaluation.Rho == RhoConvention.OverAll ? combined.OverAll : combined.OverSuccessful;
+            deepFoolSuccess = combined.Correct == 0 ? null : (double)combined.Successful / combined.Correct;
+        }
+
+        var fgsm = new List<double>();
+        if (evaluation.FgsmEpsilons.Count > 0)
+        {
+            observer?.Evaluating(run, "fgsm");
+            fgsm = AccuracyUnder(new FastGradientMethod(Norm.Linf), model, images, labels, correct,
+                Math.Min(evaluation.FgsmSamples ?? samples, samples), evaluation.BatchSize, evaluation.FgsmEpsilons, cancellation);
+        }
+
+        var jsma = new List<double>();
+        foreach (var theta in evaluation.JsmaThetas)
+        {
+            observer?.Evaluating(run, string.Create(CultureInfo.InvariantCulture, $"jsma θ={theta}"));
+            var attack = new JacobianSaliencyMap(new SaliencyMapOptions { MaxDistortion = evaluation.JsmaMaxDistortion, Theta = theta });
+            jsma.Add(AccuracyUnder(attack, model, images, labels, correct, Math.Min(evaluation.JsmaSamples ?? samples, samples),
+                evaluation.BatchSize, [], cancellation)[0]);
+        }
+
+        return new ReproductionRunResult
+        {
+            Id = run.Id,
+            Label = run.Label,
+            Accuracy = accuracy,
+            Rho = rho,
+            DeepFoolSuccessRate = deepFoolSuccess,
+            FgsmEpsilons = evaluation.FgsmEpsilons.ToList(),
+            FgsmAccuracy = fgsm,
+            JsmaThetas = evaluation.JsmaThetas.ToList(),
+            JsmaAccuracy = jsma,
+        };
+    }
+
+    /// <summary>
+    /// Accuracy under <paramref name="attack"/> on the first <paramref name="samples"/> inputs: the fraction classified
+    /// correctly and not broken, per ε for a fixed-ε attack, or one value for a minimum-norm attack (no ε given).
+    /// </summary>
+    private static List<double> AccuracyUnder(Attack attack, AttackModel model, Tensor images, Tensor labels, Tensor correct, int samples,
+        int batchSize, IReadOnlyList<double> epsilons, CancellationToken cancellation)
+    {
+        var columns = Math.Max(epsilons.Count, 1);
+        var robust = new long[columns];
+        foreach (var (start, length) in Batches(samples, batchSize))
+        {
+            cancellation.ThrowIfCancellationRequested();
+            using var scope = TensorScope.Begin();
+            var x = images.Narrow(0, start, length);
+            var y = labels.Narrow(0, start, length);
+            var isCorrect = HostValues.Mask(correct.Narrow(0, start, length), nameof(correct));
+            using var result = attack.Run(model, x, new Misclassification(y), epsilons, seed: (ulong)start);
+            var broken = epsilons.Count == 0
+                ? [HostValues.Mask(result.RawSuccess, nameof(result))]
+                : HostValues.MaskRows(result.Success, nameof(result), length);
+            for (var e = 0; e < columns; e++)
+            {
+                robust[e] += isCorrect.Where((c, i) => c && !broken[e][i]).LongCount();
+            }
+        }
+
+        return robust.Select(r => samples == 0 ? double.NaN : (double)r / samples).ToList();
+    }
+
+    private static IEnumerable<(int Start, int Length)> Batches(int count, int batchSize)
+    {
+        for (var start = 0; start < count; start += batchSize)
+        {
+            yield return (start, Math.Min(batchSize, count - start));
+        }
+    }
+
+    private static ReproductionResult Summarise(Reproduction reproduction, IReadOnlyList<ReproductionRunResult> results) => new()
+    {
+        Name = reproduction.Name,
+        Title = reproduction.Title,
+        Source = reproduction.Source,
+        Quick = reproduction.Quick,
+        TrainSamples = reproduction.TrainSamples,
+        Evaluation = reproduction.Evaluation,
+        Plan = reproduction.Runs,
+        Results = results.ToList(),
+        Paper = reproduction.Paper,
+        Checks = ReproductionResult.Evaluate(reproduction.Checks, results),
+        Overrides = reproduction.Overrides,
+        Notes = reproduction.Notes,
+        Updated = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture),
+    };
+
+    private static void Validate(Reproduction reproduction)
+    {
+        var ids = new HashSet<string>();
+        foreach (var run in reproduction.Runs)
+        {
+            if (!ids.Add(run.Id))
+            {
+                throw new ArgumentException($"reproduction {reproduction.Name}: run id '{run.Id}' repeats");
+            }
+
+            if (run.InitFrom is { } from && !ids.Contains(from))
+            {
+                throw new ArgumentException($"reproduction {reproduction.Name}: run '{run.Id}' starts from '{from}', which is not an earlier run");
+            }
+        }
+    }
+}

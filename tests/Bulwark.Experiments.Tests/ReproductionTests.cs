@@ -1,0 +1,197 @@
+using Bulwark.Attacks;
+using Bulwark.Defenses.Objectives;
+using Bulwark.Defenses.Tests;
+using Bulwark.Defenses.Training;
+using Bulwark.TestKit;
+
+namespace Bulwark.Experiments.Tests;
+
+public sealed class ReproductionTests
+{
+    private static ReproductionRunResult Result(string id, double accuracy, double? rho = null, double[]? epsilons = null, double[]? fgsm = null) => new()
+    {
+        Id = id,
+        Label = id,
+        Accuracy = accuracy,
+        Rho = rho,
+        FgsmEpsilons = epsilons ?? [],
+        FgsmAccuracy = fgsm ?? [],
+    };
+
+    [Fact]
+    public void Should_HoldOrFailEachCheck_When_MetricsAreAgainstFactorsAndOffsets()
+    {
+        // Given: ρ 0.2 → 0.31 (1.55×), accuracy 0.99 → 0.975, FGSM error at 0.2 of 0.08
+        var results = new[]
+        {
+            Result("plain", 0.99, rho: 0.2, [0.2], [0.30]),
+            Result("defended", 0.975, rho: 0.31, [0.2], [0.92]),
+        };
+        ReproductionCheck[] checks =
+        [
+            new("ρ ≥ 1.5×", "rho", "defended", "plain", Factor: 1.5),
+            new("ρ ≥ 1.6×", "rho", "defended", "plain", Factor: 1.6),
+            new("accuracy within 1 point", "accuracy", "defended", "plain", Offset: -0.01),
+            new("FGSM error ≤ 10%", "fgsm-error:0.2", "defended", Offset: 0.10, AtMost: true),
+            new("FGSM +15 points", "fgsm:0.2", "defended", "plain", Offset: 0.15),
+            new("not measured", "rho", "missing", "plain", Factor: 1),
+            new("no such ε", "fgsm:0.3", "defended", Offset: 0.5),
+        ];
+
+        // When
+        var evaluated = ReproductionResult.Evaluate(checks, results);
+
+        // Then
+        evaluated.Select(c => c.Holds).ShouldBe([true, false, false, true, true, null, null]);
+        evaluated[0].Bound!.Value.ShouldBe(0.3, 1e-12);
+        evaluated[2].Bound!.Value.ShouldBe(0.98, 1e-12);
+        evaluated[3].Value!.Value.ShouldBe(0.08, 1e-12);
+    }
+
+    [Fact]
+    public void Should_KeepTheRunsAPostProcessingRunStartsFrom_When_OverridingTheRunList()
+    {
+        // Given
+        var full = ReproductionCatalog.Get(ReproductionCatalog.JacobianTable2);
+
+        // When
+        var reduced = ReproductionCatalog.Override(full, epochs: 2, trainSamples: 100, testSamples: 50, runs: ["jacobian"]);
+
+        // Then
+        reduced.Runs.Select(r => r.Id).ShouldBe(["plain", "jacobian"]);
+        reduced.Runs.ShouldAllBe(r => r.Training.Epochs == 2);
+        reduced.TrainSamples.ShouldBe(100);
+        reduced.Evaluation.TestSamples.ShouldBe(50);
+        reduced.Evaluation.JsmaSamples.ShouldBe(50);
+        reduced.Overrides.Count.ShouldBe(4);
+        Should.Throw<ArgumentException>(() => ReproductionCatalog.Override(full, runs: ["nope"])).Message.ShouldContain("jacobian-at");
+        Should.Throw<ArgumentException>(() => ReproductionCatalog.Override(full, epochs: 0));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Should_BuildEveryObjectiveAndLabelEveryPaperRow_When_ReadingTheCatalog(bool quick)
+    {
+        foreach (var name in ReproductionCatalog.Names)
+        {
+            var reproduction = ReproductionCatalog.Get(name, quick);
+            reproduction.Quick.ShouldBe(quick);
+            reproduction.Paper.Keys.ShouldBe(reproduction.Runs.Select(r => r.Label), ignoreOrder: true);
+            foreach (var run in reproduction.Runs)
+            {
+                using var objective = Objectives.Create(run.Objective, run.Settings) as IDisposable;
+                if (run.InitFrom is { } from)
+                {
+                    reproduction.Runs.TakeWhile(r => r != run).Select(r => r.Id).ShouldContain(from);
+                }
+            }
+
+            foreach (var check in reproduction.Checks)
+            {
+                reproduction.Runs.Select(r => r.Id).ShouldContain(check.Run);
+            }
+        }
+
+        Should.Throw<ArgumentException>(() => ReproductionCatalog.Get("table-9"));
+    }
+
+    private static Reproduction Tiny() => new()
+    {
+        Name = "tiny",
+        Title = "Tiny",
+        Source = "a test",
+        Runs =
+        [
+            new("plain", "Plain", TinyRuns.Mlp(), new TrainerOptions { Epochs = 2, BatchSize = 20, LearningRate = 0.05, Seed = 3 }, "ce", new ObjectiveSettings()),
+            new("fine", "Fine-tuned", TinyRuns.Mlp(), new TrainerOptions { Epochs = 1, BatchSize = 20, LearningRate = 0.01, Seed = 3 },
+                "input-gradient", new ObjectiveSettings { Lambda = 0.1 }, InitFrom: "plain"),
+        ],
+        Evaluation = new ReproductionEvaluation
+        {
+            TestSamples = 40,
+            DeepFool = DeepFoolOptions.Lts4,
+            DeepFoolOnPrediction = true,
+            Rho = RhoConvention.OverAll,
+            FgsmEpsilons = [0, 0.1, 0.3],
+            BatchSize = 16,
+        },
+        Paper = new Dictionary<string, PaperValues> { ["Plain"] = new() { Accuracy = 0.9, Rho = 0.1 }, ["Fine-tuned"] = new() { Accuracy = 0.8 } },
+        Checks = [new("fine-tuning keeps accuracy", "accuracy", "fine", "plain", Offset: -1)],
+    };
+
+    [Fact]
+    public void Should_TrainMeasureAndReuse_When_RunTwice()
+    {
+        // Given
+        using var folder = new TemporaryFolder();
+        using var train = TinyRuns.Problem.Make(120, sampleSeed: 1);
+        using var test = TinyRuns.Problem.Make(40, sampleSeed: 2);
+
+        // When
+        var first = ReproductionRunner.Run(Tiny(), train, test, folder["r"]);
+        var observer = new Observer();
+        var second = ReproductionRunner.Run(Tiny(), train, test, folder["r"], observer);
+
+        // Then: measurements are properties of the runs — FGSM accuracy falls with ε from the clean accuracy, ρ is positive
+        first.Results.Count.ShouldBe(2);
+        foreach (var run in first.Results)
+        {
+            run.FgsmAccuracy[0].ShouldBe(run.Accuracy, 1e-12);
+            run.FgsmAccuracy.ShouldBe(run.FgsmAccuracy.OrderByDescending(a => a).ToList());
+            run.Rho!.Value.ShouldBeGreaterThan(0);
+        }
+
+        first.Checks.Single().Holds.ShouldBe(true);
+        observer.Reused.ShouldBe([0, 1]);
+        second.Results.Select(r => r.Accuracy).ShouldBe(first.Results.Select(r => r.Accuracy));
+        var markdown = File.ReadAllText(Path.Combine(folder["r"], ReproductionReport.MarkdownFileName));
+        markdown.ShouldContain("| Plain | 90.00% | " + ReproductionReport.Percent(first.Results[0].Accuracy));
+        markdown.ShouldContain("✓ fine-tuning keeps accuracy");
+        File.ReadAllText(Path.Combine(folder["r"], ReproductionReport.HtmlFileName)).ShouldContain("chart-fgsm");
+        ReproductionReport.Read(Path.Combine(folder["r"], ReproductionReport.JsonFileName)).Results.Select(r => r.Rho)
+            .ShouldBe(first.Results.Select(r => r.Rho));
+    }
+
+    [Fact]
+    public void Should_StartFromTheEarlierRunsWeights_When_PostProcessing()
+    {
+        // Given: a fine-tuning run with a zero learning rate keeps the weights it starts from
+        using var folder = new TemporaryFolder();
+        using var train = TinyRuns.Problem.Make(120, sampleSeed: 1);
+        using var test = TinyRuns.Problem.Make(40, sampleSeed: 2);
+        var frozen = Tiny() with
+        {
+            Runs = [Tiny().Runs[0], Tiny().Runs[1] with { Training = Tiny().Runs[1].Training with { LearningRate = 0, Seed = 99 } }],
+        };
+
+        // When
+        var result = ReproductionRunner.Run(frozen, train, test, folder["r"]);
+
+        // Then: the same model twice, so the same measurements
+        result.Results[1].Accuracy.ShouldBe(result.Results[0].Accuracy);
+        result.Results[1].Rho.ShouldBe(result.Results[0].Rho);
+        result.Results[1].FgsmAccuracy.ShouldBe(result.Results[0].FgsmAccuracy);
+    }
+
+    private sealed class Observer : IReproductionObserver
+    {
+        public List<int> Reused { get; } = [];
+
+        public void RunStarting(ReproductionRun run, int index, int count, bool resuming) => throw new InvalidOperationException("nothing should train");
+
+        public TrainingResult Train(ReproductionRun run, Func<IProgress<TrainingProgress>?, TrainingResult> fit) => fit(null);
+
+        public void Evaluating(ReproductionRun run, string stage)
+        {
+        }
+
+        public void RunFinished(ReproductionRunResult result, int index, int count, bool reused)
+        {
+            if (reused)
+            {
+                Reused.Add(index);
+            }
+        }
+    }
+}
