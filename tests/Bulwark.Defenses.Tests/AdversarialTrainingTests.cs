@@ -313,13 +313,7 @@ public sealed class AdversarialTrainingTests
 
     // ---- helpers ----
 
-    private static Sequential TinyNet()
-    {
-        Torch.ManualSeed(17);
-        var model = new Sequential(new Flatten(), new Linear(6, 5), new TanhLayer(), new Linear(5, 3));
-        model.To(DType.Float64);
-        return model;
-    }
+    private static Sequential TinyNet() => TinyTanhNet.Create();
 
     /// <summary>Ten 1×2×3 images uniform in [low, high] (float64) with labels 0, 1, 2, 0, ….</summary>
     private static (Tensor Inputs, Tensor Labels) Batch(double low, double high)

@@ -144,19 +144,7 @@ public sealed class InputGradientRegularizerTests
         Should.Throw<ArgumentOutOfRangeException>(() => InputGradientRegularizer.ReferenceWeight(1, -3));
     }
 
-    /// <summary>Flatten → Linear(6, 5) → tanh → Linear(5, 3), float64: smooth, so its second derivatives are not zero.</summary>
-    private static Sequential TinyNet()
-    {
-        Torch.ManualSeed(17);
-        var model = new Sequential(new Flatten(), new Linear(6, 5), new TanhLayer(), new Linear(5, 3));
-        model.To(DType.Float64);
-        return model;
-    }
+    private static Sequential TinyNet() => TinyTanhNet.Create();
 
-    /// <summary>Four 1×2×3 images, values of order 1, with their labels.</summary>
-    private static (Tensor Inputs, Tensor Labels) Batch()
-    {
-        using var generator = new Generator(23);
-        return (Torch.Randn([Labels.Length, 1, 2, 3], generator, DType.Float64).Mul(2.0), Torch.FromArray(Labels, Labels.Length));
-    }
+    private static (Tensor Inputs, Tensor Labels) Batch() => TinyTanhNet.Batch(Labels);
 }

@@ -73,19 +73,7 @@ public sealed class NoiseAugmentationObjectiveTests
     public void Should_Refuse_When_FoldsOrSigmaAreOutOfRange(int folds, double sigma) =>
         Should.Throw<ArgumentOutOfRangeException>(() => new NoiseAugmentationObjective(folds, sigma));
 
-    /// <summary>Flatten → Linear(6, 5) → tanh → Linear(5, 3), float64.</summary>
-    private static Sequential TinyNet()
-    {
-        Torch.ManualSeed(17);
-        var model = new Sequential(new Flatten(), new Linear(6, 5), new TanhLayer(), new Linear(5, 3));
-        model.To(DType.Float64);
-        return model;
-    }
+    private static Sequential TinyNet() => TinyTanhNet.Create();
 
-    /// <summary>Four 1×2×3 images in [0, 1] with their labels.</summary>
-    private static (Tensor Inputs, Tensor Labels) Batch()
-    {
-        using var generator = new Generator(23);
-        return (Torch.Rand([Labels.Length, 1, 2, 3], generator, DType.Float64), Torch.FromArray(Labels, Labels.Length));
-    }
+    private static (Tensor Inputs, Tensor Labels) Batch() => TinyTanhNet.Batch(Labels, unitBox: true);
 }
