@@ -91,45 +91,38 @@ public sealed class Trades : Regularizer, IDisposable
 
     /// <summary>
     /// The inner maximiser x' for <paramref name="inputs"/> [B, …] (which must lie in the box): the same shape, within ε
-    /// of the inputs in ℓ∞ and inside the box, with no graph. Runs the model in evaluation mode and restores its mode;
-    /// draws the random start from this object's generator.
+    /// of the inputs in ℓ∞ and inside the box, with no graph. Runs the model in evaluation mode with its parameters
+    /// frozen and restores both; draws the random start from this object's generator.
     /// </summary>
     public Tensor InnerMaximum(Module model, Tensor inputs)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(inputs);
-        var training = model.Training;
-        model.Eval();
-        try
+        // evaluation mode with the parameters frozen, as the attacks run: the inner graph reaches the input only
+        using var mode = new Attacks.AttackModel(model).EvaluationMode();
+        using var scope = TensorScope.Begin();
+        var x = inputs.Detach();
+        Tensor clean, lower, upper;
+        using (Autograd.NoGrad())
         {
-            using var scope = TensorScope.Begin();
-            var x = inputs.Detach();
-            Tensor clean, lower, upper;
-            using (Autograd.NoGrad())
-            {
-                clean = model.Forward(x).Softmax(1);
-                lower = x.Sub(Epsilon).Clamp(min: Box.Low);
-                upper = x.Add(Epsilon).Clamp(max: Box.High);
-            }
-
-            var point = x.Add(Torch.Torch.Randn(x.Shape, generator, x.DType, x.Device), 0.001).Clamp(lower, upper);
-            for (var k = 0; k < Steps; k++)
-            {
-                using var step = TensorScope.Begin();
-                var probe = point.Detach().RequiresGrad_();
-                var divergence = Functional.KlDiv(model.Forward(probe).LogSoftmax(1), clean, Reduction.Sum);
-                var gradient = Autograd.Grad(divergence, probe);
-                var next = step.Keep(probe.Detach().Add(gradient.Sign(), StepSize).Clamp(lower, upper));
-                point.Dispose();
-                point = next;
-            }
-
-            return scope.Keep(point);
+            clean = model.Forward(x).Softmax(1);
+            lower = x.Sub(Epsilon).Clamp(min: Box.Low);
+            upper = x.Add(Epsilon).Clamp(max: Box.High);
         }
-        finally
+
+        var point = x.Add(Torch.Torch.Randn(x.Shape, generator, x.DType, x.Device), 0.001).Clamp(lower, upper);
+        for (var k = 0; k < Steps; k++)
         {
-            model.Train(training);
+            using var step = TensorScope.Begin();
+            var probe = point.Detach().RequiresGrad_();
+            var divergence = Functional.KlDiv(model.Forward(probe).LogSoftmax(1), clean, Reduction.Sum);
+            var gradient = Autograd.Grad(divergence, probe);
+            var next = step.Keep(probe.Detach().Add(gradient.Sign(), StepSize).Clamp(lower, upper));
+            point.Dispose();
+            point = next;
         }
+
+        return scope.Keep(point);
     }
 
     /// <summary>Frees the generator.</summary>

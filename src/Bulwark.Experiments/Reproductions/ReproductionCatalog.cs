@@ -120,6 +120,8 @@ public static class ReproductionCatalog
         var at = new ObjectiveSettings { Epsilon = 0.3, PerturbedFraction = 0.1, CleanWeight = 0 };
         var jacobian = new ObjectiveSettings { Lambda = 0.1 };
         var inputGradient = new ObjectiveSettings { Lambda = RossPerSampleLambda };
+        ObjectiveSettings WithAt(ObjectiveSettings settings) =>
+            settings with { Epsilon = at.Epsilon, PerturbedFraction = at.PerturbedFraction, CleanWeight = at.CleanWeight };
         ReproductionRun Post(string id, string label, string objective, ObjectiveSettings settings) =>
             new(id, label, model, post, objective, settings, InitFrom: "plain");
         return new Reproduction
@@ -134,11 +136,9 @@ public static class ReproductionCatalog
                 new("plain", "No defense", model, plain, "ce", new ObjectiveSettings()),
                 Post("at", "Adversarial Training", "fgsm-at", at),
                 Post("input-gradient", "Input Gradient regularization", "input-gradient", inputGradient),
-                Post("input-gradient-at", "Input Gradient regularization & Adversarial Training", "input-gradient+fgsm-at",
-                    inputGradient with { Epsilon = at.Epsilon, PerturbedFraction = at.PerturbedFraction, CleanWeight = at.CleanWeight }),
+                Post("input-gradient-at", "Input Gradient regularization & Adversarial Training", "input-gradient+fgsm-at", WithAt(inputGradient)),
                 Post("jacobian", "Jacobian regularization", "jacobian", jacobian),
-                Post("jacobian-at", "Jacobian regularization & Adversarial Training", "jacobian+fgsm-at",
-                    jacobian with { Epsilon = at.Epsilon, PerturbedFraction = at.PerturbedFraction, CleanWeight = at.CleanWeight }),
+                Post("jacobian-at", "Jacobian regularization & Adversarial Training", "jacobian+fgsm-at", WithAt(jacobian)),
             ],
             Evaluation = new ReproductionEvaluation
             {

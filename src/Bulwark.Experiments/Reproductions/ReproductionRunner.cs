@@ -78,12 +78,13 @@ public static class ReproductionRunner
             var training = observer is null ? Fit(null) : observer.Train(run, Fit);
             var clock = Stopwatch.StartNew();
             using var model = runDirectory.LoadBestModel();
-            var measured = Measure(new AttackModel(model), test, reproduction.Evaluation, run, observer, cancellation) with
+            var measured = Measure(new AttackModel(model), test, reproduction.Evaluation, run, observer, cancellation);
+            measured = measured with
             {
                 Epochs = training.Epochs,
                 TrainSeconds = training.TrainSeconds,
+                EvaluationSeconds = clock.Elapsed.TotalSeconds,
             };
-            measured = measured with { EvaluationSeconds = clock.Elapsed.TotalSeconds };
             AtomicFile.WriteAllText(resultFile, MetricsJson.Serialize(measured));
             results.Add(measured);
             observer?.RunFinished(measured, index, count, reused: false);
