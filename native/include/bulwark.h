@@ -258,6 +258,16 @@ BW_API int32_t BwNn_klDiv(BwTensor input, BwTensor target, int32_t reduction, in
 /* E[relu(X)] for X ~ N(mean, stddev²), elementwise; stddev (>= 0) broadcasts to mean's shape, the result has mean's */
 BW_API int32_t BwNn_gaussianReluMean(BwTensor mean, BwTensor stddev, BwTensor* out);
 
+/* ---- fused optimiser steps ----------------------------------------------------------------- */
+/* One Adam step (TensorFlow's epsilon placement) on w, for x' = low + halfWidth*(tanh(w) + 1), minimising
+   ||x' - x||^2 + phi(x'), given tanhW = tanh(w), x' (adversarial) and d phi/d x' (objectiveGradient), all of w's shape
+   [N, ...]: w, firstMoment and secondMoment are updated in place; squaredDistance [N] is ||x' - x||^2 per sample.
+   stepSize is Adam's bias-corrected lr_t. */
+BW_API int32_t BwOptim_tanhAdamStep(BwTensor w, BwTensor firstMoment, BwTensor secondMoment, BwTensor tanhW,
+                                    BwTensor inputs, BwTensor adversarial, BwTensor objectiveGradient, double halfWidth,
+                                    double stepSize, double beta1, double beta2, double epsilon,
+                                    BwTensor* squaredDistance);
+
 /* ---- autograd ------------------------------------------------------------------------------ */
 /* gradOutputs may be NULL (all ones-like for scalars) or contain NULL entries */
 BW_API int32_t BwAutograd_backward(const BwTensor* outputs, const BwTensor* gradOutputs, int32_t count,

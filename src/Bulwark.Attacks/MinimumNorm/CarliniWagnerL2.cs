@@ -1,5 +1,6 @@
 using System.Globalization;
 using Bulwark.Torch;
+using Bulwark.Torch.Optim;
 
 namespace Bulwark.Attacks;
 
@@ -96,66 +97,81 @@ public sealed class CarliniWagnerL2 : MinimumNormAttack
     /// <summary>
     /// One binary-search step: Adam on w from <paramref name="start"/> with per-sample <paramref name="constants"/> c.
     /// Returns the squared distance of the best adversarial found per input (+∞ where none) and that adversarial.
+    /// The state of the inputs still optimising is kept compacted, and written back to the full batch only when some
+    /// input stops (at most ten times), so that a step touches the active inputs alone.
     /// </summary>
     private (Tensor Distance, Tensor Adversarial) Minimise(AttackContext context, Tensor x, Criterion criterion, Tensor start,
         Tensor constants)
     {
         using var scope = TensorScope.Begin();
         var bounds = context.Model.Bounds;
+        var halfWidth = bounds.Width / 2;
         var count = x.Size(0);
         var bestDistance = Torch.Torch.Full([count], double.PositiveInfinity, x.DType, x.Device);
         var best = x.Clone();
-        var lastCheckLoss = Torch.Torch.Full([count], double.PositiveInfinity, x.DType, x.Device);
+        // the active inputs' state: their positions in the batch, inputs, constants, criterion, w, Adam's moments, best so far
         var active = Torch.Torch.Arange(count);
+        var xActive = x.Clone();
+        var c = constants.Clone();
+        var activeCriterion = criterion;
         var w = start.Clone();
         var firstMoment = Torch.Torch.ZerosLike(w);
         var secondMoment = Torch.Torch.ZerosLike(w);
+        var activeBest = x.Clone();
+        var activeBestDistance = bestDistance.Clone();
+        var lastCheckLoss = bestDistance.Clone();
         var checkEvery = Math.Max(1, Options.Steps / 10);
         for (var step = 0; step < Options.Steps && active.Size(0) > 0; step++)
         {
             using var iteration = TensorScope.Begin();
-            var xActive = x.IndexSelect(0, active);
-            var c = constants.IndexSelect(0, active);
-            var activeCriterion = criterion.Select(active);
             var tanh = w.Tanh();
-            var adversarial = tanh.Add(1).Mul(bounds.Width / 2).Add(bounds.Low).Clamp(bounds.Low, bounds.High);
+            var adversarial = tanh.Add(1).Mul(halfWidth).Add(bounds.Low).Clamp(bounds.Low, bounds.High);
             var (logits, objectiveGradient) = context.LossGradient(adversarial, z => Objective(z, activeCriterion).Mul(c));
-            var margin = AttackContext.Margin(logits, activeCriterion.Labels, activeCriterion.IsTargeted);
-            var objective = margin.Neg().Clamp(min: -Options.Confidence);
-            var difference = adversarial.Sub(xActive);
-            var distance = difference.Square().Flatten(1).Sum(1);
 
-            // the smallest adversarial so far, judged at κ as the original does
-            var success = activeCriterion.IsAdversarial(logits).LogicalAnd(margin.Ge(Options.Confidence));
-            var previousBest = bestDistance.IndexSelect(0, active);
-            var improved = success.LogicalAnd(distance.Lt(previousBest));
-            iteration.Carry(ref bestDistance, bestDistance.IndexCopy(0, active, Torch.Torch.Where(improved, distance, previousBest)));
-            var kept = Torch.Torch.Where(Norm.PerSample(improved, adversarial), adversarial, best.IndexSelect(0, active));
-            iteration.Carry(ref best, best.IndexCopy(0, active, kept));
-
-            // ∂/∂w of ‖x' − x‖² + c·f(x'), through dx'/dw = width/2 · (1 − tanh²(w))
-            var gradient = difference.Mul(2).Add(objectiveGradient).Mul(tanh.Square().Neg().Add(1).Mul(bounds.Width / 2));
-            iteration.Carry(ref firstMoment, firstMoment.Mul(Beta1).Add(gradient, 1 - Beta1));
-            iteration.Carry(ref secondMoment, secondMoment.Mul(Beta2).Add(gradient.Square(), 1 - Beta2));
-            // Adam with TensorFlow's placement of ε, as in the original: lr_t = lr·√(1 − β₂ᵗ)/(1 − β₁ᵗ)
+            // ∂/∂w of ‖x' − x‖² + c·f(x'), through dx'/dw = width/2 · (1 − tanh²(w)), and Adam with TensorFlow's placement
+            // of ε, as in the original: lr_t = lr·√(1 − β₂ᵗ)/(1 − β₁ᵗ); w and the moments change in place
             var t = step + 1;
             var stepSize = Options.LearningRate * Math.Sqrt(1 - Math.Pow(Beta2, t)) / (1 - Math.Pow(Beta1, t));
-            iteration.Carry(ref w, w.Sub(firstMoment.Div(secondMoment.Sqrt().Add(AdamEpsilon)), stepSize));
+            var distance = TanhSpaceAdam.Step(w, firstMoment, secondMoment, tanh, xActive, adversarial, objectiveGradient, halfWidth,
+                stepSize, Beta1, Beta2, AdamEpsilon);
+
+            // the smallest adversarial so far, judged at κ as the original does
+            var margin = AttackContext.Margin(logits, activeCriterion.Labels, activeCriterion.IsTargeted);
+            var success = activeCriterion.IsAdversarial(logits).LogicalAnd(margin.Ge(Options.Confidence));
+            var improved = success.LogicalAnd(distance.Lt(activeBestDistance));
+            iteration.Carry(ref activeBestDistance, Torch.Torch.Where(improved, distance, activeBestDistance));
+            iteration.Carry(ref activeBest, Torch.Torch.Where(Norm.PerSample(improved, adversarial), adversarial, activeBest));
 
             if (Options.AbortEarly && step % checkEvery == 0)
             {
-                var loss = distance.Add(objective.Mul(c));
-                var stalled = loss.Gt(lastCheckLoss.IndexSelect(0, active).Mul(0.9999));
-                iteration.Carry(ref lastCheckLoss, lastCheckLoss.IndexCopy(0, active, loss));
+                var loss = distance.Add(margin.Neg().Clamp(min: -Options.Confidence).Mul(c));
+                var stalled = loss.Gt(lastCheckLoss.Mul(0.9999));
+                iteration.Carry(ref lastCheckLoss, loss);
                 if (stalled.Any().ToBoolean())
                 {
+                    // the stalled inputs are done: everything goes back to the batch, and the rest is compacted
+                    iteration.Carry(ref bestDistance, bestDistance.IndexCopy(0, active, activeBestDistance));
+                    iteration.Carry(ref best, best.IndexCopy(0, active, activeBest));
                     var keep = stalled.LogicalNot().Nonzero().Squeeze(1);
                     iteration.Carry(ref active, active.IndexSelect(0, keep));
+                    iteration.Carry(ref xActive, xActive.IndexSelect(0, keep));
+                    iteration.Carry(ref c, c.IndexSelect(0, keep));
+                    activeCriterion = activeCriterion.Select(keep);
+                    iteration.Keep(activeCriterion.Labels);
                     iteration.Carry(ref w, w.IndexSelect(0, keep));
                     iteration.Carry(ref firstMoment, firstMoment.IndexSelect(0, keep));
                     iteration.Carry(ref secondMoment, secondMoment.IndexSelect(0, keep));
+                    iteration.Carry(ref activeBest, activeBest.IndexSelect(0, keep));
+                    iteration.Carry(ref activeBestDistance, activeBestDistance.IndexSelect(0, keep));
+                    iteration.Carry(ref lastCheckLoss, lastCheckLoss.IndexSelect(0, keep));
                 }
             }
+        }
+
+        if (active.Size(0) > 0)
+        {
+            bestDistance = bestDistance.IndexCopy(0, active, activeBestDistance);
+            best = best.IndexCopy(0, active, activeBest);
         }
 
         return (scope.Keep(bestDistance), scope.Keep(best));
