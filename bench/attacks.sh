@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Bulwark's FGSM, BIM/PGD-40, DeepFool and C&W L2 against their PyTorch twins (bench/pytorch/attacks.py) on the same weights
-# and the same MNIST test images, in one run: fidelity (largest difference between the adversarial examples) and
-# throughput (images per second; each side's median over --rounds rounds).
+# and the same MNIST test images, in one run: fidelity (largest difference between the adversarial examples: against the
+# twin as it runs by default, and against the twin taking Bulwark's kernel for first-layer input gradients and forming
+# DeepFool's w_k = ∇(f_k − f_label) as Bulwark does, so that rounding does not count as a difference) and throughput (images per second; each side's median over
+# --rounds rounds, the twin on PyTorch's default kernels).
 #   bench/attacks.sh --run runs/lenet5 [--samples 1000] [--batch-size 250] [--threads 2] [--rounds 3]
 #   ATTACKS="bim cw" bench/attacks.sh ...   runs a subset
 set -euo pipefail
@@ -24,7 +26,7 @@ dll="$root/src/Bulwark.Cli/bin/Release/net10.0/bulwark.dll"
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 median() { sort -g | awk '{a[NR]=$1} END{ if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2 }'; }
 field() { /usr/bin/python3 -c "import json,sys; print(json.loads(sys.stdin.read().strip().splitlines()[-1])['$1'])"; }
-echo "| attack | images | Bulwark img/s | PyTorch img/s | speed ratio (Bulwark/PyTorch) | max abs difference | inputs differing > 1e-4 | mean ℓ2 of broken inputs (Bulwark / PyTorch) |"
+echo "| attack | images | Bulwark img/s | PyTorch img/s | speed ratio (Bulwark/PyTorch) | max abs difference (default kernels / same kernels) | inputs differing > 1e-4 (default / same) | mean ℓ2 of broken inputs (Bulwark / PyTorch) |"
 echo "|---|---|---|---|---|---|---|---|"
 attacks=${ATTACKS:-fgsm bim deepfool cw}
 for attack in $attacks; do
@@ -47,9 +49,17 @@ for attack in $attacks; do
     diff=$(echo "$out" | field max_abs_difference); differing=$(echo "$out" | field differing_inputs)
     l2_theirs=$(echo "$out" | field mean_l2)
   done
+  # C&W is not compared input by input (see docs/BENCHMARKS.md): no same-kernel run for it
+  same_diff=nan same_differing=-1
+  if [ "$attack" != cw ]; then
+    out=$(cd "$root/bench/pytorch" && /usr/bin/python3 attacks.py --run "$run" --attack $attack $theirs_args --samples "$samples" \
+      --batch-size "$batch" --threads "$threads" --same-kernels --compare "$tmp/$attack.safetensors")
+    same_diff=$(echo "$out" | field max_abs_difference); same_differing=$(echo "$out" | field differing_inputs)
+  fi
   a=$(printf '%s\n' "${ours[@]}" | median); b=$(printf '%s\n' "${theirs[@]}" | median)
   # mean_norm is in the attack's own norm: comparable with PyTorch's ℓ2 only for the ℓ2 minimum-norm attacks
   case $attack in deepfool|cw) ;; *) l2_ours=nan l2_theirs=nan ;; esac
-  awk -v n="$attack" -v s="$samples" -v a="$a" -v b="$b" -v d="$diff" -v k="$differing" -v lo="$l2_ours" -v lt="$l2_theirs" \
-    'BEGIN { printf "| %s | %d | %.1f | %.1f | %.2f | %g | %d | %.3f / %.3f |\n", n, s, a, b, a / b, d, k, lo, lt }'
+  awk -v n="$attack" -v s="$samples" -v a="$a" -v b="$b" -v d="$diff" -v k="$differing" -v sd="$same_diff" -v sk="$same_differing" \
+    -v lo="$l2_ours" -v lt="$l2_theirs" \
+    'BEGIN { printf "| %s | %d | %.1f | %.1f | %.2f | %g / %s | %d / %s | %.3f / %.3f |\n", n, s, a, b, a / b, d, (sk < 0 ? "–" : sd), k, (sk < 0 ? "–" : sk), lo, lt }'
 done

@@ -32,6 +32,31 @@ class Standardize(nn.Module):
         return (x - self.mean) / self.std
 
 
+class DirectInputGradientConv2d(torch.autograd.Function):
+    """Bulwark's route for the input gradient of a float convolution with at most 3 input channels (native/src/Nn.cpp):
+    libtorch's direct kernel instead of oneDNN's. With --same-kernels the twin takes it too, so that a comparison of
+    adversarial examples is not blurred by two kernels rounding differently (parameters are frozen in the attacks)."""
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, stride, padding):
+        ctx.save_for_backward(x, weight)
+        ctx.stride, ctx.padding = stride, padding
+        return F.conv2d(x, weight, bias, stride, padding)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, weight = ctx.saved_tensors
+        gx = torch.ops.aten._slow_conv2d_backward(grad, x, weight, list(weight.shape[2:]), list(ctx.stride), list(ctx.padding),
+                                                  [True, False, False])[0]
+        return gx, None, None, None, None
+
+
+def use_direct_input_gradient(model):
+    for m in model.modules():
+        if isinstance(m, nn.Conv2d) and m.in_channels <= 3 and m.groups == 1 and m.dilation == (1, 1):
+            m.forward = lambda x, m=m: DirectInputGradientConv2d.apply(x, m.weight, m.bias, m.stride, m.padding)
+
+
 def load_model(run):
     spec = json.load(open(os.path.join(run, "model.json")))
     if spec["architecture"] != "lenet5":
@@ -106,7 +131,7 @@ def deepfool(model, x, y, steps=50, overshoot=0.02, candidates=10):
     return (x + (1 + overshoot) * total).clamp(0, 1)
 
 
-def deepfool_plain(model, x, y, steps=50, overshoot=0.02, candidates=10):
+def deepfool_plain(model, x, y, steps=50, overshoot=0.02, candidates=10, difference_gradients=False):
     """DeepFool as reference code writes it: one backward pass per candidate class, over the whole batch every
     iteration, finished inputs masked rather than dropped (the LTS4 loop, batched as torchattacks does)."""
     with torch.no_grad():
@@ -125,8 +150,12 @@ def deepfool_plain(model, x, y, steps=50, overshoot=0.02, candidates=10):
         best, best_w = None, None
         for j in range(k):
             cls = cand[:, j]
-            g = torch.autograd.grad(logits[rows, cls].sum(), point, retain_graph=j < k - 1)[0].flatten(1)
-            w = g - label_grad
+            if difference_gradients:
+                # Bulwark's arithmetic: the gradient of f_k − f_label in one pass, not the difference of two gradients
+                w = torch.autograd.grad((logits[rows, cls] - logits[rows, y]).sum(), point, retain_graph=True)[0].flatten(1)
+            else:
+                g = torch.autograd.grad(logits[rows, cls].sum(), point, retain_graph=j < k - 1)[0].flatten(1)
+                w = g - label_grad
             f = (logits[rows, cls] - logits[rows, y]).detach()
             dist = f.abs() / w.norm(dim=1).clamp_min(1e-12)
             dist = dist.masked_fill(cls == y, float("inf"))
@@ -212,11 +241,14 @@ def main():
     p.add_argument("--threads", type=int, default=os.cpu_count())
     p.add_argument("--search-steps", type=int, default=9, help="C&W binary-search steps")
     p.add_argument("--compare")
+    p.add_argument("--same-kernels", action="store_true", help="first-layer input gradients through Bulwark's kernel, and DeepFool's w_k as Bulwark forms them (fidelity runs)")
     p.add_argument("--batched", action="store_true", help="DeepFool with Bulwark's algorithm (one batched backward, active set) instead of the plain reference loop")
     p.add_argument("--data-dir", default=os.environ.get("BULWARK_DATA", os.path.expanduser("~/.bulwark/data")))
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     model = load_model(a.run)
+    if a.same_kernels:
+        use_direct_input_gradient(model)
     for q in model.parameters():
         q.requires_grad_(False)
     xs, ys = load_mnist(a.data_dir, train=False)
@@ -232,7 +264,8 @@ def main():
         elif a.attack == "cw":
             outs.append(carlini_wagner(model, x, y, steps=a.steps, search_steps=a.search_steps))
         else:
-            outs.append((deepfool if a.batched else deepfool_plain)(model, x, y, steps=a.steps))
+            outs.append(deepfool(model, x, y, steps=a.steps) if a.batched
+                        else deepfool_plain(model, x, y, steps=a.steps, difference_gradients=a.same_kernels))
     seconds = time.perf_counter() - start
     adv = torch.cat(outs)
     with torch.no_grad():
