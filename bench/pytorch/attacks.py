@@ -146,13 +146,14 @@ def deepfool_plain(model, x, y, steps=50, overshoot=0.02, candidates=10, differe
             break
         point = (x + (1 + overshoot) * total).clamp(0, 1).requires_grad_()
         logits = model(point)
-        label_grad = torch.autograd.grad(logits[rows, y].sum(), point, retain_graph=True)[0].flatten(1)
+        # Bulwark's arithmetic (difference_gradients) never forms the label's own gradient
+        label_grad = None if difference_gradients else torch.autograd.grad(logits[rows, y].sum(), point, retain_graph=True)[0].flatten(1)
         best, best_w = None, None
         for j in range(k):
             cls = cand[:, j]
             if difference_gradients:
                 # Bulwark's arithmetic: the gradient of f_k − f_label in one pass, not the difference of two gradients
-                w = torch.autograd.grad((logits[rows, cls] - logits[rows, y]).sum(), point, retain_graph=True)[0].flatten(1)
+                w = torch.autograd.grad((logits[rows, cls] - logits[rows, y]).sum(), point, retain_graph=j < k - 1)[0].flatten(1)
             else:
                 g = torch.autograd.grad(logits[rows, cls].sum(), point, retain_graph=j < k - 1)[0].flatten(1)
                 w = g - label_grad

@@ -144,7 +144,7 @@ public sealed class CarliniWagnerL2 : MinimumNormAttack
 
             if (Options.AbortEarly && step % checkEvery == 0)
             {
-                var loss = distance.Add(margin.Neg().Clamp(min: -Options.Confidence).Mul(c));
+                var loss = distance.Add(ObjectiveOf(margin).Mul(c));
                 var stalled = loss.Gt(lastCheckLoss.Mul(0.9999));
                 iteration.Carry(ref lastCheckLoss, loss);
                 if (stalled.Any().ToBoolean())
@@ -181,6 +181,12 @@ public sealed class CarliniWagnerL2 : MinimumNormAttack
     private Tensor Objective(Tensor logits, Criterion criterion)
     {
         using var margin = AttackContext.Margin(logits, criterion.Labels, criterion.IsTargeted);
+        return ObjectiveOf(margin);
+    }
+
+    /// <summary>f from a margin already computed: max(−margin, −κ).</summary>
+    private Tensor ObjectiveOf(Tensor margin)
+    {
         using var negated = margin.Neg();
         return negated.Clamp(min: -Options.Confidence);
     }
