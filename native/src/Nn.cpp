@@ -1,5 +1,10 @@
 // Neural-network functions: layers, pooling, normalisation and losses.
+#include <ATen/Parallel.h>
 #include <torch/csrc/autograd/custom_function.h>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "Common.h"
 
@@ -65,6 +70,193 @@ struct DirectInputGradientConv2d : public torch::autograd::Function<DirectInputG
     return {gradX, gradWeight, gradBias, at::Tensor(), at::Tensor()};
   }
 };
+
+// 2x2 max-pooling with stride 2, the pooling of every model in the zoo. libtorch 1.13 computes every CPU max-pool, with
+// or without grad, through max_pool2d_with_indices, a scalar loop over a general window; in LeNet-5's forward plus
+// input gradient it was the largest single cost, about a quarter (docs/BENCHMARKS.md, "Max-pooling"). This one reads two
+// input rows at a time, four windows per SSE2 vector, and keeps libtorch's exact rule, so values, indices and gradients
+// are the same bit for bit: the window is scanned row by row, a later element wins if it is strictly greater or NaN,
+// and the index is the element's offset in its input plane (what max_pool2d_with_indices_backward takes). Indices are
+// written only when a gradient will need them.
+bool UseFastMaxPool(const at::Tensor& x, at::IntArrayRef kernel, at::IntArrayRef stride, at::IntArrayRef padding,
+                    at::IntArrayRef dilation, bool ceilMode) {
+  return x.device().is_cpu() && x.layout() == at::kStrided &&
+         x.scalar_type() == at::kFloat && (x.dim() == 3 || x.dim() == 4) && x.is_contiguous() && kernel[0] == 2 &&
+         kernel[1] == 2 && stride[0] == 2 && stride[1] == 2 && padding[0] == 0 && padding[1] == 0 && dilation[0] == 1 &&
+         dilation[1] == 1 && !ceilMode && x.size(-2) >= 2 && x.size(-1) >= 2 &&
+         x.size(-2) * x.size(-1) <= std::numeric_limits<int32_t>::max();
+}
+
+// one output row: the windows over input rows top and bottom (offset rowOffset in the plane)
+template <bool WithIndices>
+void MaxPoolRow(const float* top, const float* bottom, int64_t width, int64_t rowOffset, int64_t outWidth, float* out,
+                int64_t* indices) {
+  int64_t ow = 0;
+#if defined(__SSE2__)
+  const __m128i one = _mm_set1_epi32(1);
+  const __m128i two = _mm_set1_epi32(2);
+  const __m128i three = _mm_set1_epi32(3);
+  const __m128i lanes = _mm_setr_epi32(0, 2, 4, 6);
+  const __m128i below = _mm_set1_epi32(static_cast<int32_t>(width));
+  for (; ow + 4 <= outWidth; ow += 4) {
+    const __m128 top0 = _mm_loadu_ps(top + 2 * ow), top1 = _mm_loadu_ps(top + 2 * ow + 4);
+    const __m128 bottom0 = _mm_loadu_ps(bottom + 2 * ow), bottom1 = _mm_loadu_ps(bottom + 2 * ow + 4);
+    const __m128 a = _mm_shuffle_ps(top0, top1, _MM_SHUFFLE(2, 0, 2, 0));  // top-left of four windows
+    const __m128 b = _mm_shuffle_ps(top0, top1, _MM_SHUFFLE(3, 1, 3, 1));  // top-right
+    const __m128 c = _mm_shuffle_ps(bottom0, bottom1, _MM_SHUFFLE(2, 0, 2, 0));
+    const __m128 d = _mm_shuffle_ps(bottom0, bottom1, _MM_SHUFFLE(3, 1, 3, 1));
+    __m128 best = a;
+    __m128i which = _mm_setzero_si128();
+    const auto take = [&](__m128 candidate, __m128i code) {
+      const __m128 wins = _mm_or_ps(_mm_cmpgt_ps(candidate, best), _mm_cmpunord_ps(candidate, candidate));
+      best = _mm_or_ps(_mm_and_ps(wins, candidate), _mm_andnot_ps(wins, best));
+      if constexpr (WithIndices) {
+        const __m128i winsInt = _mm_castps_si128(wins);
+        which = _mm_or_si128(_mm_and_si128(winsInt, code), _mm_andnot_si128(winsInt, which));
+      }
+    };
+    take(b, one);
+    take(c, two);
+    take(d, three);
+    _mm_storeu_ps(out + ow, best);
+    if constexpr (WithIndices) {
+      // offset = rowOffset + 2·ow + lane·2 + (which & 1) + (which >> 1)·width
+      const __m128i column = _mm_and_si128(which, one);
+      const __m128i row = _mm_srli_epi32(which, 1);
+      const __m128i rowStep = _mm_and_si128(_mm_sub_epi32(_mm_setzero_si128(), row), below);
+      const __m128i offset = _mm_add_epi32(
+          _mm_add_epi32(_mm_set1_epi32(static_cast<int32_t>(rowOffset + 2 * ow)), lanes), _mm_add_epi32(column, rowStep));
+      // non-negative 32-bit offsets widen to 64 bits with zeros above
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(indices + ow), _mm_unpacklo_epi32(offset, _mm_setzero_si128()));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(indices + ow + 2), _mm_unpackhi_epi32(offset, _mm_setzero_si128()));
+    }
+  }
+#endif
+  for (; ow < outWidth; ++ow) {
+    const float window[4] = {top[2 * ow], top[2 * ow + 1], bottom[2 * ow], bottom[2 * ow + 1]};
+    float best = window[0];
+    int which = 0;
+    for (int k = 1; k < 4; ++k) {
+      if (window[k] > best || std::isnan(window[k])) {
+        best = window[k];
+        which = k;
+      }
+    }
+    out[ow] = best;
+    if constexpr (WithIndices) indices[ow] = rowOffset + 2 * ow + (which & 1) + (which >> 1) * width;
+  }
+}
+
+// the pooled values and, if withIndices, the indices (an undefined tensor otherwise)
+std::tuple<at::Tensor, at::Tensor> FastMaxPool2x2(const at::Tensor& x, bool withIndices) {
+  const int64_t height = x.size(-2), width = x.size(-1);
+  const int64_t outHeight = height / 2, outWidth = width / 2;
+  const int64_t planes = x.numel() / (height * width);
+  auto outSizes = x.sizes().vec();
+  outSizes[outSizes.size() - 2] = outHeight;
+  outSizes[outSizes.size() - 1] = outWidth;
+  auto out = at::empty(outSizes, x.options());
+  auto indices = withIndices ? at::empty(outSizes, x.options().dtype(at::kLong)) : at::Tensor();
+  const float* input = x.data_ptr<float>();
+  float* output = out.data_ptr<float>();
+  int64_t* index = withIndices ? indices.data_ptr<int64_t>() : nullptr;
+  const int64_t grain = std::max<int64_t>(1, 16384 / std::max<int64_t>(1, height * width));
+  at::parallel_for(0, planes, grain, [&](int64_t begin, int64_t end) {
+    for (int64_t plane = begin; plane < end; ++plane) {
+      const float* in = input + plane * height * width;
+      for (int64_t oh = 0; oh < outHeight; ++oh) {
+        const int64_t o = (plane * outHeight + oh) * outWidth;
+        const float* top = in + 2 * oh * width;
+        if (withIndices) {
+          MaxPoolRow<true>(top, top + width, width, 2 * oh * width, outWidth, output + o, index + o);
+        } else {
+          MaxPoolRow<false>(top, top + width, width, 2 * oh * width, outWidth, output + o, nullptr);
+        }
+      }
+    }
+  });
+  return {out, indices};
+}
+
+// The gradient of FastMaxPool2x2 without recording a graph: the windows tile the input, so every element of the input
+// gradient is written once — the window's gradient where its maximum was, zero elsewhere (and zero in a last odd row or
+// column no window covers) — instead of zero-filling the whole tensor and scattering into it, as libtorch does.
+at::Tensor FastMaxPool2x2Backward(const at::Tensor& gradOutput, const at::Tensor& indices, at::IntArrayRef inputSizes) {
+  const auto grad = gradOutput.contiguous();
+  const int64_t height = inputSizes[inputSizes.size() - 2], width = inputSizes[inputSizes.size() - 1];
+  const int64_t outHeight = height / 2, outWidth = width / 2;
+  const int64_t planes = grad.numel() / std::max<int64_t>(1, outHeight * outWidth);
+  auto gradInput = at::empty(inputSizes, grad.options());
+  const float* g = grad.data_ptr<float>();
+  const int64_t* index = indices.data_ptr<int64_t>();
+  float* gi = gradInput.data_ptr<float>();
+  const int64_t grain = std::max<int64_t>(1, 16384 / std::max<int64_t>(1, height * width));
+  at::parallel_for(0, planes, grain, [&](int64_t begin, int64_t end) {
+    for (int64_t plane = begin; plane < end; ++plane) {
+      float* in = gi + plane * height * width;
+      for (int64_t oh = 0; oh < outHeight; ++oh) {
+        const int64_t o = (plane * outHeight + oh) * outWidth;
+        const int64_t rowOffset = 2 * oh * width;
+        float* top = in + rowOffset;
+        float* bottom = top + width;
+        int64_t ow = 0;
+#if defined(__SSE2__)
+        const __m128i lanes = _mm_setr_epi32(0, 2, 4, 6);
+        const __m128i one = _mm_set1_epi32(1);
+        const __m128i below = _mm_set1_epi32(static_cast<int32_t>(width));
+        const __m128i belowRight = _mm_set1_epi32(static_cast<int32_t>(width + 1));
+        for (; ow + 4 <= outWidth; ow += 4) {
+          // the four windows' indices (below 2^31: checked before the forward) as 32-bit lanes, relative to each window
+          const __m128i low = _mm_loadu_si128(reinterpret_cast<const __m128i*>(index + o + ow));
+          const __m128i high = _mm_loadu_si128(reinterpret_cast<const __m128i*>(index + o + ow + 2));
+          const __m128i index32 = _mm_castps_si128(
+              _mm_shuffle_ps(_mm_castsi128_ps(low), _mm_castsi128_ps(high), _MM_SHUFFLE(2, 0, 2, 0)));
+          const __m128i at = _mm_sub_epi32(
+              index32, _mm_add_epi32(_mm_set1_epi32(static_cast<int32_t>(rowOffset + 2 * ow)), lanes));
+          const __m128 value = _mm_loadu_ps(g + o + ow);
+          const auto where = [&](__m128i offset) { return _mm_and_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(at, offset)), value); };
+          const __m128 a = where(_mm_setzero_si128()), b = where(one), c = where(below), d = where(belowRight);
+          _mm_storeu_ps(top + 2 * ow, _mm_unpacklo_ps(a, b));
+          _mm_storeu_ps(top + 2 * ow + 4, _mm_unpackhi_ps(a, b));
+          _mm_storeu_ps(bottom + 2 * ow, _mm_unpacklo_ps(c, d));
+          _mm_storeu_ps(bottom + 2 * ow + 4, _mm_unpackhi_ps(c, d));
+        }
+#endif
+        for (; ow < outWidth; ++ow) {
+          const int64_t at = index[o + ow] - rowOffset - 2 * ow;  // 0, 1, width or width + 1
+          const float value = g[o + ow];
+          top[2 * ow] = at == 0 ? value : 0.0f;
+          top[2 * ow + 1] = at == 1 ? value : 0.0f;
+          bottom[2 * ow] = at == width ? value : 0.0f;
+          bottom[2 * ow + 1] = at == width + 1 ? value : 0.0f;
+        }
+        if (width % 2 != 0) top[width - 1] = bottom[width - 1] = 0.0f;
+      }
+      if (height % 2 != 0) std::fill(in + (height - 1) * width, in + height * width, 0.0f);
+    }
+  });
+  return gradInput;
+}
+
+struct FastMaxPool2d : public torch::autograd::Function<FastMaxPool2d> {
+  static at::Tensor forward(torch::autograd::AutogradContext* ctx, const at::Tensor& x) {
+    auto [out, indices] = FastMaxPool2x2(x, /*withIndices=*/true);
+    ctx->save_for_backward({indices});
+    ctx->saved_data["sizes"] = x.sizes().vec();
+    return out;
+  }
+
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grads) {
+    const auto indices = ctx->get_saved_variables()[0];
+    const auto sizes = ctx->saved_data["sizes"].toIntVector();
+    if (!at::GradMode::is_enabled()) return {FastMaxPool2x2Backward(grads[0], indices, sizes)};
+    // a create_graph backward (double backprop) records libtorch's own backward, which is differentiable in its
+    // gradient argument; it reads only the sizes and layout of the input it is given
+    const auto input = at::empty(sizes, grads[0].options());
+    return {at::max_pool2d_with_indices_backward(grads[0], input, {2, 2}, {2, 2}, {0, 0}, {1, 1}, false, indices)};
+  }
+};
 }  // namespace
 
 extern "C" {
@@ -102,7 +294,12 @@ int32_t BwNn_maxPool2d(BwTensor x, const int64_t* kernel, const int64_t* stride,
                        const int64_t* dilation, int32_t ceilMode, BwTensor* out) {
   return Guard([&] {
     BW_CHECK_OUT(out);
-    *out = Wrap(at::max_pool2d(T(x), Pair(kernel), Pair(stride), Pair(padding), Pair(dilation), ceilMode != 0));
+    if (UseFastMaxPool(T(x), Pair(kernel), Pair(stride), Pair(padding), Pair(dilation), ceilMode != 0)) {
+      *out = at::GradMode::is_enabled() && T(x).requires_grad() ? Wrap(FastMaxPool2d::apply(T(x)))
+                                                                : Wrap(std::get<0>(FastMaxPool2x2(T(x), /*withIndices=*/false)));
+    } else {
+      *out = Wrap(at::max_pool2d(T(x), Pair(kernel), Pair(stride), Pair(padding), Pair(dilation), ceilMode != 0));
+    }
   });
 }
 
