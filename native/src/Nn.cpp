@@ -147,6 +147,18 @@ void MaxPoolRow(const float* top, const float* bottom, int64_t width, int64_t ro
   }
 }
 
+// Calls row(plane, oh) for every output row oh of every plane of a 2x2/stride-2 pooling over height x width planes,
+// in parallel over the planes.
+template <typename Row>
+void ForEachPoolRow(int64_t planes, int64_t height, int64_t width, const Row& row) {
+  const int64_t grain = std::max<int64_t>(1, 16384 / std::max<int64_t>(1, height * width));
+  at::parallel_for(0, planes, grain, [&](int64_t begin, int64_t end) {
+    for (int64_t plane = begin; plane < end; ++plane) {
+      for (int64_t oh = 0; oh < height / 2; ++oh) row(plane, oh);
+    }
+  });
+}
+
 // the pooled values and, if withIndices, the indices (an undefined tensor otherwise)
 std::tuple<at::Tensor, at::Tensor> FastMaxPool2x2(const at::Tensor& x, bool withIndices) {
   const int64_t height = x.size(-2), width = x.size(-1);
@@ -160,19 +172,13 @@ std::tuple<at::Tensor, at::Tensor> FastMaxPool2x2(const at::Tensor& x, bool with
   const float* input = x.data_ptr<float>();
   float* output = out.data_ptr<float>();
   int64_t* index = withIndices ? indices.data_ptr<int64_t>() : nullptr;
-  const int64_t grain = std::max<int64_t>(1, 16384 / std::max<int64_t>(1, height * width));
-  at::parallel_for(0, planes, grain, [&](int64_t begin, int64_t end) {
-    for (int64_t plane = begin; plane < end; ++plane) {
-      const float* in = input + plane * height * width;
-      for (int64_t oh = 0; oh < outHeight; ++oh) {
-        const int64_t o = (plane * outHeight + oh) * outWidth;
-        const float* top = in + 2 * oh * width;
-        if (withIndices) {
-          MaxPoolRow<true>(top, top + width, width, 2 * oh * width, outWidth, output + o, index + o);
-        } else {
-          MaxPoolRow<false>(top, top + width, width, 2 * oh * width, outWidth, output + o, nullptr);
-        }
-      }
+  ForEachPoolRow(planes, height, width, [&](int64_t plane, int64_t oh) {
+    const int64_t o = (plane * outHeight + oh) * outWidth;
+    const float* top = input + plane * height * width + 2 * oh * width;
+    if (withIndices) {
+      MaxPoolRow<true>(top, top + width, width, 2 * oh * width, outWidth, output + o, index + o);
+    } else {
+      MaxPoolRow<false>(top, top + width, width, 2 * oh * width, outWidth, output + o, nullptr);
     }
   });
   return {out, indices};
@@ -190,50 +196,45 @@ at::Tensor FastMaxPool2x2Backward(const at::Tensor& gradOutput, const at::Tensor
   const float* g = grad.data_ptr<float>();
   const int64_t* index = indices.data_ptr<int64_t>();
   float* gi = gradInput.data_ptr<float>();
-  const int64_t grain = std::max<int64_t>(1, 16384 / std::max<int64_t>(1, height * width));
-  at::parallel_for(0, planes, grain, [&](int64_t begin, int64_t end) {
-    for (int64_t plane = begin; plane < end; ++plane) {
-      float* in = gi + plane * height * width;
-      for (int64_t oh = 0; oh < outHeight; ++oh) {
-        const int64_t o = (plane * outHeight + oh) * outWidth;
-        const int64_t rowOffset = 2 * oh * width;
-        float* top = in + rowOffset;
-        float* bottom = top + width;
-        int64_t ow = 0;
+  ForEachPoolRow(planes, height, width, [&](int64_t plane, int64_t oh) {
+    const int64_t o = (plane * outHeight + oh) * outWidth;
+    const int64_t rowOffset = 2 * oh * width;
+    float* top = gi + plane * height * width + rowOffset;
+    float* bottom = top + width;
+    int64_t ow = 0;
 #if defined(__SSE2__)
-        const __m128i lanes = _mm_setr_epi32(0, 2, 4, 6);
-        const __m128i one = _mm_set1_epi32(1);
-        const __m128i below = _mm_set1_epi32(static_cast<int32_t>(width));
-        const __m128i belowRight = _mm_set1_epi32(static_cast<int32_t>(width + 1));
-        for (; ow + 4 <= outWidth; ow += 4) {
-          // the four windows' indices (below 2^31: checked before the forward) as 32-bit lanes, relative to each window
-          const __m128i low = _mm_loadu_si128(reinterpret_cast<const __m128i*>(index + o + ow));
-          const __m128i high = _mm_loadu_si128(reinterpret_cast<const __m128i*>(index + o + ow + 2));
-          const __m128i index32 = _mm_castps_si128(
-              _mm_shuffle_ps(_mm_castsi128_ps(low), _mm_castsi128_ps(high), _MM_SHUFFLE(2, 0, 2, 0)));
-          const __m128i at = _mm_sub_epi32(
-              index32, _mm_add_epi32(_mm_set1_epi32(static_cast<int32_t>(rowOffset + 2 * ow)), lanes));
-          const __m128 value = _mm_loadu_ps(g + o + ow);
-          const auto where = [&](__m128i offset) { return _mm_and_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(at, offset)), value); };
-          const __m128 a = where(_mm_setzero_si128()), b = where(one), c = where(below), d = where(belowRight);
-          _mm_storeu_ps(top + 2 * ow, _mm_unpacklo_ps(a, b));
-          _mm_storeu_ps(top + 2 * ow + 4, _mm_unpackhi_ps(a, b));
-          _mm_storeu_ps(bottom + 2 * ow, _mm_unpacklo_ps(c, d));
-          _mm_storeu_ps(bottom + 2 * ow + 4, _mm_unpackhi_ps(c, d));
-        }
-#endif
-        for (; ow < outWidth; ++ow) {
-          const int64_t at = index[o + ow] - rowOffset - 2 * ow;  // 0, 1, width or width + 1
-          const float value = g[o + ow];
-          top[2 * ow] = at == 0 ? value : 0.0f;
-          top[2 * ow + 1] = at == 1 ? value : 0.0f;
-          bottom[2 * ow] = at == width ? value : 0.0f;
-          bottom[2 * ow + 1] = at == width + 1 ? value : 0.0f;
-        }
-        if (width % 2 != 0) top[width - 1] = bottom[width - 1] = 0.0f;
-      }
-      if (height % 2 != 0) std::fill(in + (height - 1) * width, in + height * width, 0.0f);
+    const __m128i lanes = _mm_setr_epi32(0, 2, 4, 6);
+    const __m128i one = _mm_set1_epi32(1);
+    const __m128i below = _mm_set1_epi32(static_cast<int32_t>(width));
+    const __m128i belowRight = _mm_set1_epi32(static_cast<int32_t>(width + 1));
+    for (; ow + 4 <= outWidth; ow += 4) {
+      // the four windows' indices (below 2^31: checked before the forward) as 32-bit lanes, relative to each window
+      const __m128i low = _mm_loadu_si128(reinterpret_cast<const __m128i*>(index + o + ow));
+      const __m128i high = _mm_loadu_si128(reinterpret_cast<const __m128i*>(index + o + ow + 2));
+      const __m128i index32 =
+          _mm_castps_si128(_mm_shuffle_ps(_mm_castsi128_ps(low), _mm_castsi128_ps(high), _MM_SHUFFLE(2, 0, 2, 0)));
+      const __m128i at =
+          _mm_sub_epi32(index32, _mm_add_epi32(_mm_set1_epi32(static_cast<int32_t>(rowOffset + 2 * ow)), lanes));
+      const __m128 value = _mm_loadu_ps(g + o + ow);
+      const auto where = [&](__m128i offset) { return _mm_and_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(at, offset)), value); };
+      const __m128 a = where(_mm_setzero_si128()), b = where(one), c = where(below), d = where(belowRight);
+      _mm_storeu_ps(top + 2 * ow, _mm_unpacklo_ps(a, b));
+      _mm_storeu_ps(top + 2 * ow + 4, _mm_unpackhi_ps(a, b));
+      _mm_storeu_ps(bottom + 2 * ow, _mm_unpacklo_ps(c, d));
+      _mm_storeu_ps(bottom + 2 * ow + 4, _mm_unpackhi_ps(c, d));
     }
+#endif
+    for (; ow < outWidth; ++ow) {
+      const int64_t at = index[o + ow] - rowOffset - 2 * ow;  // 0, 1, width or width + 1
+      const float value = g[o + ow];
+      top[2 * ow] = at == 0 ? value : 0.0f;
+      top[2 * ow + 1] = at == 1 ? value : 0.0f;
+      bottom[2 * ow] = at == width ? value : 0.0f;
+      bottom[2 * ow + 1] = at == width + 1 ? value : 0.0f;
+    }
+    if (width % 2 != 0) top[width - 1] = bottom[width - 1] = 0.0f;
+    // a last odd row belongs to no window
+    if (height % 2 != 0 && oh == outHeight - 1) std::fill(bottom + width, bottom + 2 * width, 0.0f);
   });
   return gradInput;
 }
