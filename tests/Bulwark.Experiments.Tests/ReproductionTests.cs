@@ -174,6 +174,87 @@ public sealed class ReproductionTests
         result.Results[1].FgsmAccuracy.ShouldBe(result.Results[0].FgsmAccuracy);
     }
 
+    /// <summary>Tiny's first run alone, trained for <paramref name="epochs"/>.</summary>
+    private static Reproduction PlainOnly(int epochs) => Tiny() with
+    {
+        Runs = [Tiny().Runs[0] with { Training = Tiny().Runs[0].Training with { Epochs = epochs } }],
+        Checks = [],
+    };
+
+    [Fact]
+    public void Should_ContinueFromTheCheckpoint_When_AskedForMoreEpochs()
+    {
+        // Given: a run trained for 1 epoch, and the same run trained for 2 from the start
+        using var folder = new TemporaryFolder();
+        using var train = TinyRuns.Problem.Make(120, sampleSeed: 1);
+        using var test = TinyRuns.Problem.Make(40, sampleSeed: 2);
+        var once = ReproductionRunner.Run(PlainOnly(1), train, test, folder["extended"]);
+        var straight = ReproductionRunner.Run(PlainOnly(2), train, test, folder["straight"]);
+
+        // When: asked again for 2 epochs
+        var extended = ReproductionRunner.Run(PlainOnly(2), train, test, folder["extended"]);
+
+        // Then: the run continued (resuming is exact), so it measures what the straight 2-epoch run measures
+        once.Results[0].Epochs.ShouldBe(1);
+        extended.Results[0].Epochs.ShouldBe(2);
+        extended.Results[0].Accuracy.ShouldBe(straight.Results[0].Accuracy);
+        extended.Results[0].Rho.ShouldBe(straight.Results[0].Rho);
+        extended.Results[0].FgsmAccuracy.ShouldBe(straight.Results[0].FgsmAccuracy);
+        File.ReadAllLines(Path.Combine(folder["extended"], "plain", "metrics.jsonl")).Length.ShouldBe(2);
+        File.ReadAllBytes(Path.Combine(folder["extended"], "plain", "best.safetensors"))
+            .ShouldBe(File.ReadAllBytes(Path.Combine(folder["straight"], "plain", "best.safetensors")));
+    }
+
+    [Fact]
+    public void Should_MeasureAgainWithoutTraining_When_TheEvaluationChanges()
+    {
+        // Given
+        using var folder = new TemporaryFolder();
+        using var train = TinyRuns.Problem.Make(120, sampleSeed: 1);
+        using var test = TinyRuns.Problem.Make(40, sampleSeed: 2);
+        var first = ReproductionRunner.Run(PlainOnly(1), train, test, folder["r"]);
+        var weights = File.ReadAllBytes(Path.Combine(folder["r"], "plain", "best.safetensors"));
+        var other = PlainOnly(1) with { Evaluation = PlainOnly(1).Evaluation with { FgsmEpsilons = [0, 0.2] } };
+
+        // When
+        var second = ReproductionRunner.Run(other, train, test, folder["r"]);
+
+        // Then: new measurements of the same model
+        second.Results[0].FgsmEpsilons.ShouldBe([0, 0.2]);
+        second.Results[0].Accuracy.ShouldBe(first.Results[0].Accuracy);
+        second.Results[0].Rho.ShouldBe(first.Results[0].Rho);
+        File.ReadAllLines(Path.Combine(folder["r"], "plain", "metrics.jsonl")).Length.ShouldBe(1);
+        File.ReadAllBytes(Path.Combine(folder["r"], "plain", "best.safetensors")).ShouldBe(weights);
+    }
+
+    [Fact]
+    public void Should_RefuseTheDirectory_When_ItsRunsWereTrainedOtherwise()
+    {
+        // Given
+        using var folder = new TemporaryFolder();
+        using var train = TinyRuns.Problem.Make(120, sampleSeed: 1);
+        using var test = TinyRuns.Problem.Make(40, sampleSeed: 2);
+        ReproductionRunner.Run(Tiny(), train, test, folder["r"]);
+        var metrics = File.ReadAllText(Path.Combine(folder["r"], "fine", "metrics.jsonl"));
+        var otherRate = Tiny() with { Runs = [Tiny().Runs[0], Tiny().Runs[1] with { Training = Tiny().Runs[1].Training with { LearningRate = 0.02 } }] };
+        var longerParent = Tiny() with { Runs = [Tiny().Runs[0] with { Training = Tiny().Runs[0].Training with { Epochs = 3 } }, Tiny().Runs[1]] };
+
+        // When / Then: another learning rate, another parent (its weights differ), a shorter budget, an unknown run
+        Should.Throw<InvalidOperationException>(() => ReproductionRunner.Run(otherRate, train, test, folder["r"]))
+            .Message.ShouldContain("run.training.learning_rate");
+        Should.Throw<InvalidOperationException>(() => ReproductionRunner.Run(longerParent, train, test, folder["r"]))
+            .Message.ShouldContain("starts_from.run.training.epochs");
+        Should.Throw<InvalidOperationException>(() => ReproductionRunner.Run(PlainOnly(1), train, test, folder["r"]))
+            .Message.ShouldContain("cannot be shortened");
+        File.Delete(Path.Combine(folder["r"], "fine", "reproduce-plan.json"));
+        Should.Throw<InvalidOperationException>(() => ReproductionRunner.Run(Tiny(), train, test, folder["r"]))
+            .Message.ShouldContain("no reproduce-plan.json");
+
+        // and nothing was trained by the refused invocations
+        File.ReadAllText(Path.Combine(folder["r"], "fine", "metrics.jsonl")).ShouldBe(metrics);
+        File.ReadAllLines(Path.Combine(folder["r"], "plain", "metrics.jsonl")).Length.ShouldBe(2);
+    }
+
     private sealed class Observer : IReproductionObserver
     {
         public List<int> Reused { get; } = [];

@@ -23,7 +23,7 @@ internal static class ReproduceCommand
             }
         });
         var quick = new Option<bool>("--quick") { Description = "The reduced smoke variant (minutes; its numbers check the pipeline, not the paper)" };
-        var output = new Option<string?>("--out") { Description = "Directory of the reproduction (default reproductions/<name>[-quick]); rerun to resume" };
+        var output = new Option<string?>("--out") { Description = "Directory of the reproduction (default reproductions/<name>[-quick]); rerun to resume, or with a larger --epochs-max to train its runs further" };
         var epochs = new Option<int?>("--epochs-max") { Description = "Train every run at most this many epochs (recorded in the report)" };
         var trainSamples = new Option<int?>("--train-samples") { Description = "Train on the first N training images (recorded in the report)" };
         var testSamples = new Option<int?>("--test-samples") { Description = "Evaluate on the first N test images (recorded in the report)" };

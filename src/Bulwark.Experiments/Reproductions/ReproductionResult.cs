@@ -47,6 +47,10 @@ public sealed record ReproductionRunResult
     [JsonPropertyName("evaluation_seconds")]
     public double EvaluationSeconds { get; init; }
 
+    /// <summary>The evaluation that produced these measurements (null in results written before it was recorded).</summary>
+    [JsonPropertyName("evaluation")]
+    public ReproductionEvaluation? Evaluation { get; init; }
+
     /// <summary>The value of a check metric (<see cref="ReproductionCheck"/>), or null where it was not measured.</summary>
     public double? Metric(string metric)
     {

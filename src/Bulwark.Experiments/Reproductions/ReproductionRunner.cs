@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.Json.Nodes;
 using Bulwark.Attacks;
 using Bulwark.Data;
 using Bulwark.Defenses.Objectives;
@@ -50,6 +51,7 @@ public static class ReproductionRunner
         Validate(reproduction);
         Directory.CreateDirectory(directory);
         var results = new List<ReproductionRunResult>();
+        var plans = Plans(reproduction, directory);
         var count = reproduction.Runs.Count;
         for (var index = 0; index < count; index++)
         {
@@ -57,9 +59,8 @@ public static class ReproductionRunner
             var run = reproduction.Runs[index];
             var runDirectory = new RunDirectory(Path.Combine(directory, run.Id));
             var resultFile = Path.Combine(runDirectory.Path, RunResultFileName);
-            if (File.Exists(resultFile))
+            if (Reusable(plans[index], runDirectory, resultFile, reproduction.Evaluation) is { } reused)
             {
-                var reused = MetricsJson.Deserialize<ReproductionRunResult>(File.ReadAllText(resultFile));
                 results.Add(reused);
                 observer?.RunFinished(reused, index, count, reused: true);
                 continue;
@@ -84,6 +85,7 @@ public static class ReproductionRunner
                 Epochs = training.Epochs,
                 TrainSeconds = training.TrainSeconds,
                 EvaluationSeconds = clock.Elapsed.TotalSeconds,
+                Evaluation = reproduction.Evaluation,
             };
             AtomicFile.WriteAllText(resultFile, MetricsJson.Serialize(measured));
             results.Add(measured);
@@ -94,6 +96,71 @@ public static class ReproductionRunner
         var result = Summarise(reproduction, results);
         ReproductionReport.Write(result, directory);
         return result;
+    }
+
+    /// <summary>
+    /// Every run's plan, each checked against what its directory records before anything trains, so a run that cannot be
+    /// reused fails the invocation at once rather than after its predecessors have trained for hours.
+    /// </summary>
+    private static List<ReproductionRunPlan> Plans(Reproduction reproduction, string directory)
+    {
+        var plans = new List<ReproductionRunPlan>();
+        foreach (var run in reproduction.Runs)
+        {
+            var plan = new ReproductionRunPlan
+            {
+                Run = run,
+                TrainSamples = reproduction.TrainSamples,
+                StartsFrom = run.InitFrom is null ? null : plans.Single(p => p.Run.Id == run.InitFrom),
+            };
+            var runDirectory = Path.Combine(directory, run.Id);
+            if (ReproductionRunPlan.Read(runDirectory) is { } recorded)
+            {
+                plan.Against(recorded, runDirectory);
+            }
+
+            plans.Add(plan);
+        }
+
+        return plans;
+    }
+
+    /// <summary>
+    /// The measurements of the run in <paramref name="runDirectory"/> when it was trained with <paramref name="plan"/> and
+    /// measured with <paramref name="evaluation"/>; otherwise null, after recording the plan (and dropping measurements a
+    /// longer budget or another evaluation makes stale) so that the run trains, continues, or is measured again.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The directory holds the run trained otherwise, or without a recorded plan.</exception>
+    private static ReproductionRunResult? Reusable(ReproductionRunPlan plan, RunDirectory runDirectory, string resultFile,
+        ReproductionEvaluation evaluation)
+    {
+        var recorded = ReproductionRunPlan.Read(runDirectory.Path);
+        if (recorded is null && (runDirectory.HasCheckpoint || File.Exists(resultFile)))
+        {
+            throw new InvalidOperationException(
+                $"{runDirectory.Path} holds the run '{plan.Run.Id}' but no {ReproductionRunPlan.FileName}, so what it was trained with is " +
+                "unknown; choose another --out or remove it");
+        }
+
+        var change = recorded is null ? (ReproductionRunPlan.Change?)null : plan.Against(recorded, runDirectory.Path);
+        if (change == ReproductionRunPlan.Change.None && File.Exists(resultFile))
+        {
+            var result = MetricsJson.Deserialize<ReproductionRunResult>(File.ReadAllText(resultFile));
+            if (result.Evaluation is { } measured
+                && JsonNode.DeepEquals(JsonNode.Parse(MetricsJson.Serialize(measured)), JsonNode.Parse(MetricsJson.Serialize(evaluation))))
+            {
+                return result;
+            }
+        }
+
+        // stale measurements go before the new plan is recorded, so an interruption cannot pair them with it
+        if (File.Exists(resultFile))
+        {
+            File.Delete(resultFile);
+        }
+
+        plan.Write(runDirectory.Path);
+        return null;
     }
 
     /// <summary>The paper's evaluation of one model (the <see cref="ReproductionEvaluation"/>), on the first test inputs.</summary>
