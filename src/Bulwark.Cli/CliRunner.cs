@@ -41,7 +41,7 @@ internal static class CliRunner
                                       or UnauthorizedAccessException or InvalidOperationException or DllNotFoundException
                                       or OperationCanceledException)
         {
-            return Fail(Describe(e), e.GetType().Name, json, e is OperationCanceledException ? 130 : 1);
+            return Fail(Describe(e, CommandPath(parse)), e.GetType().Name, json, e is OperationCanceledException ? 130 : 1);
         }
         finally
         {
@@ -89,12 +89,21 @@ internal static class CliRunner
         return string.Join(' ', names.Prepend("bulwark"));
     }
 
-    /// <summary>The message a user needs, on one line: without .NET's " (Parameter 'x')" suffix, which names a C# parameter.</summary>
-    private static string Describe(Exception e)
+    /// <summary>
+    /// The message a user needs, on one line: without .NET's " (Parameter 'x')" suffix, which names a C# parameter; an
+    /// interruption says how <paramref name="command"/> continues (train takes --resume; a study or a reproduction continues
+    /// when run again; anything else starts over).
+    /// </summary>
+    internal static string Describe(Exception e, string command)
     {
         var message = e switch
         {
-            OperationCanceledException => "interrupted; resume with --resume",
+            OperationCanceledException => command switch
+            {
+                "bulwark train" => "interrupted; continue the run with the same command and --resume",
+                "bulwark study gaussian" or "bulwark reproduce" => "interrupted; run the same command again to continue where it stopped",
+                _ => "interrupted",
+            },
             ArgumentException { ParamName: { } name } => e.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal),
             _ => e.Message,
         };

@@ -61,6 +61,20 @@ public sealed class CliErrorTests
         run.ShouldFailNaming(path, json: true);
     }
 
+    [Theory]
+    [InlineData("bulwark train", "--resume")]
+    [InlineData("bulwark reproduce", "run the same command again")]
+    [InlineData("bulwark study gaussian", "run the same command again")]
+    public void Should_SayHowToContinue_When_AResumableCommandIsInterrupted(string command, string how)
+    {
+        // When
+        var message = CliRunner.Describe(new OperationCanceledException(), command);
+
+        // Then: only train has a --resume option; the others continue when run again, and an attack starts over
+        message.ShouldContain(how);
+        CliRunner.Describe(new OperationCanceledException(), "bulwark attack").ShouldBe("interrupted");
+    }
+
     [Fact]
     public void Should_SayWhichValueIsWrong_When_AnOptionDoesNotParse()
     {
