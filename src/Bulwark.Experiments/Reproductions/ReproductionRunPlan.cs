@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Bulwark.Evaluation;
 using Bulwark.Torch.Serialization;
@@ -68,7 +67,7 @@ internal sealed record ReproductionRunPlan
     public Change Against(ReproductionRunPlan recorded, string directory)
     {
         ArgumentNullException.ThrowIfNull(recorded);
-        var differing = Differences(WithoutBudget(recorded), WithoutBudget(this));
+        var differing = JsonDifferences.Between(WithoutBudget(recorded), WithoutBudget(this));
         if (differing.Count > 0)
         {
             throw new InvalidOperationException(
@@ -101,32 +100,4 @@ internal sealed record ReproductionRunPlan
     {
         Run = plan.Run with { Label = "", Training = plan.Run.Training with { Epochs = 0, MaxSteps = null } },
     };
-
-    /// <summary>The JSON paths at which the two plans differ, e.g. <c>run.objective</c>, <c>starts_from.run.training</c>.</summary>
-    private static List<string> Differences(ReproductionRunPlan a, ReproductionRunPlan b)
-    {
-        var differing = new List<string>();
-        Walk(JsonNode.Parse(MetricsJson.Serialize(a)), JsonNode.Parse(MetricsJson.Serialize(b)), "", differing);
-        return differing;
-    }
-
-    private static void Walk(JsonNode? a, JsonNode? b, string path, List<string> differing)
-    {
-        if (JsonNode.DeepEquals(a, b))
-        {
-            return;
-        }
-
-        if (a is JsonObject x && b is JsonObject y)
-        {
-            foreach (var key in x.Select(p => p.Key).Union(y.Select(p => p.Key)))
-            {
-                Walk(x[key], y[key], path.Length == 0 ? key : $"{path}.{key}", differing);
-            }
-
-            return;
-        }
-
-        differing.Add(path.Length == 0 ? "the plan" : path);
-    }
 }

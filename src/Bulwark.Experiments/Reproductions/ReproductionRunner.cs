@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json.Nodes;
 using Bulwark.Attacks;
 using Bulwark.Data;
 using Bulwark.Defenses.Objectives;
@@ -146,8 +145,7 @@ public static class ReproductionRunner
         if (change == ReproductionRunPlan.Change.None && File.Exists(resultFile))
         {
             var result = MetricsJson.Deserialize<ReproductionRunResult>(File.ReadAllText(resultFile));
-            if (result.Evaluation is { } measured
-                && JsonNode.DeepEquals(JsonNode.Parse(MetricsJson.Serialize(measured)), JsonNode.Parse(MetricsJson.Serialize(evaluation))))
+            if (result.Evaluation is { } measured && JsonDifferences.Between(measured, evaluation).Count == 0)
             {
                 return result;
             }

@@ -207,8 +207,7 @@ public static class GaussianStudy
             throw new InvalidDataException($"{file}: not a study record ({e.Message})", e);
         }
 
-        var current = JsonNode.Parse(MetricsJson.Serialize(settings))!.AsObject();
-        var differing = current.Where(p => !JsonNode.DeepEquals(p.Value, recorded?[p.Key])).Select(p => p.Key).ToList();
+        var differing = JsonDifferences.Between(recorded, JsonNode.Parse(MetricsJson.Serialize(settings)));
         if (differing.Count > 0)
         {
             throw new InvalidOperationException(
