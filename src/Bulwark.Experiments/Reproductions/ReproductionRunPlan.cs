@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Bulwark.Defenses.Training;
 using Bulwark.Evaluation;
 using Bulwark.Torch.Serialization;
 
@@ -92,7 +93,7 @@ internal sealed record ReproductionRunPlan
         return Change.LongerBudget;
     }
 
-    private static string Budget(Bulwark.Defenses.Training.TrainerOptions options) =>
+    private static string Budget(TrainerOptions options) =>
         options.MaxSteps is { } steps ? $"{options.Epochs} epochs or {steps} steps" : $"{options.Epochs} epochs";
 
     /// <summary>The plan with the run's own budget and display label blanked (a parent's budget still counts: its weights differ).</summary>

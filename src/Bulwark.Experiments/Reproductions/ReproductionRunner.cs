@@ -58,7 +58,8 @@ public static class ReproductionRunner
             var run = reproduction.Runs[index];
             var runDirectory = new RunDirectory(Path.Combine(directory, run.Id));
             var resultFile = Path.Combine(runDirectory.Path, RunResultFileName);
-            if (Reusable(plans[index], runDirectory, resultFile, reproduction.Evaluation) is { } reused)
+            var (plan, change) = plans[index];
+            if (Reusable(plan, change, runDirectory, resultFile, reproduction.Evaluation) is { } reused)
             {
                 results.Add(reused);
                 observer?.RunFinished(reused, index, count, reused: true);
@@ -98,50 +99,46 @@ public static class ReproductionRunner
     }
 
     /// <summary>
-    /// Every run's plan, each checked against what its directory records before anything trains, so a run that cannot be
-    /// reused fails the invocation at once rather than after its predecessors have trained for hours.
+    /// Every run's plan and how it relates to what its directory records (null: nothing recorded), each checked before
+    /// anything trains, so a run that cannot be reused fails the invocation at once rather than after its predecessors
+    /// have trained for hours.
     /// </summary>
-    private static List<ReproductionRunPlan> Plans(Reproduction reproduction, string directory)
+    /// <exception cref="InvalidOperationException">A directory holds its run trained otherwise, or without a recorded plan.</exception>
+    private static List<(ReproductionRunPlan Plan, ReproductionRunPlan.Change? Change)> Plans(Reproduction reproduction, string directory)
     {
-        var plans = new List<ReproductionRunPlan>();
+        var plans = new List<(ReproductionRunPlan Plan, ReproductionRunPlan.Change? Change)>();
         foreach (var run in reproduction.Runs)
         {
             var plan = new ReproductionRunPlan
             {
                 Run = run,
                 TrainSamples = reproduction.TrainSamples,
-                StartsFrom = run.InitFrom is null ? null : plans.Single(p => p.Run.Id == run.InitFrom),
+                StartsFrom = run.InitFrom is null ? null : plans.Single(p => p.Plan.Run.Id == run.InitFrom).Plan,
             };
-            var runDirectory = Path.Combine(directory, run.Id);
-            if (ReproductionRunPlan.Read(runDirectory) is { } recorded)
+            var runDirectory = new RunDirectory(Path.Combine(directory, run.Id));
+            var recorded = ReproductionRunPlan.Read(runDirectory.Path);
+            if (recorded is null && (runDirectory.HasCheckpoint || File.Exists(Path.Combine(runDirectory.Path, RunResultFileName))))
             {
-                plan.Against(recorded, runDirectory);
+                throw new InvalidOperationException(
+                    $"{runDirectory.Path} holds the run '{run.Id}' but no {ReproductionRunPlan.FileName}, so what it was trained with is " +
+                    "unknown; choose another --out or remove it");
             }
 
-            plans.Add(plan);
+            plans.Add((plan, recorded is null ? null : plan.Against(recorded, runDirectory.Path)));
         }
 
         return plans;
     }
 
     /// <summary>
-    /// The measurements of the run in <paramref name="runDirectory"/> when it was trained with <paramref name="plan"/> and
-    /// measured with <paramref name="evaluation"/>; otherwise null, after recording the plan (and dropping measurements a
-    /// longer budget or another evaluation makes stale) so that the run trains, continues, or is measured again.
+    /// The measurements of the run in <paramref name="runDirectory"/> when it was trained with its recorded plan
+    /// (<paramref name="change"/> is none) and measured with <paramref name="evaluation"/>; otherwise null, after recording
+    /// <paramref name="plan"/> (and dropping measurements a longer budget or another evaluation makes stale) so that the
+    /// run trains, continues, or is measured again.
     /// </summary>
-    /// <exception cref="InvalidOperationException">The directory holds the run trained otherwise, or without a recorded plan.</exception>
-    private static ReproductionRunResult? Reusable(ReproductionRunPlan plan, RunDirectory runDirectory, string resultFile,
-        ReproductionEvaluation evaluation)
+    private static ReproductionRunResult? Reusable(ReproductionRunPlan plan, ReproductionRunPlan.Change? change, RunDirectory runDirectory,
+        string resultFile, ReproductionEvaluation evaluation)
     {
-        var recorded = ReproductionRunPlan.Read(runDirectory.Path);
-        if (recorded is null && (runDirectory.HasCheckpoint || File.Exists(resultFile)))
-        {
-            throw new InvalidOperationException(
-                $"{runDirectory.Path} holds the run '{plan.Run.Id}' but no {ReproductionRunPlan.FileName}, so what it was trained with is " +
-                "unknown; choose another --out or remove it");
-        }
-
-        var change = recorded is null ? (ReproductionRunPlan.Change?)null : plan.Against(recorded, runDirectory.Path);
         if (change == ReproductionRunPlan.Change.None && File.Exists(resultFile))
         {
             var result = MetricsJson.Deserialize<ReproductionRunResult>(File.ReadAllText(resultFile));
