@@ -90,6 +90,69 @@ public sealed class JacobianRegularizerTests
         Math.Abs(whole - quirk).ShouldBeGreaterThan(1e-2 * whole, "the other samples must matter to the full-batch value");
     }
 
+    [Fact]
+    public void Should_GiveTheParameterGradientOfTheFirstSampleAlone_When_OnlyTheFirstSampleCounts()
+    {
+        // Given
+        using var scope = TensorScope.Begin();
+        using var model = TinyNet();
+        var (inputs, labels) = Batch();
+        using var firstOnly = JacobianRegularizer.Jakubovitz(1, firstSampleOnly: true);
+        using var full = JacobianRegularizer.Jakubovitz(1);
+
+        // When
+        var quirk = PenaltyGradients(firstOnly, model, inputs, labels);
+        var alone = PenaltyGradients(full, model, inputs.Narrow(0, 0, 1), labels.Narrow(0, 0, 1));
+
+        // Then
+        quirk.Length.ShouldBe(alone.Length);
+        for (var i = 0; i < quirk.Length; i++)
+        {
+            quirk[i].ShouldBe(alone[i], tolerance: 1e-12 * (1 + Math.Abs(alone[i])));
+        }
+    }
+
+    [Fact]
+    public void Should_DifferentiateTheFirstSamplesLogitsWithRespectToTheWholeBatch_When_BatchNormMixesTheSamples()
+    {
+        // Given: batch norm in training mode makes sample 0's logits depend on every sample, as in the reference's graph.
+        using var scope = TensorScope.Begin();
+        Torch.ManualSeed(3);
+        using var model = new Sequential(new BatchNorm2d(1), new Flatten(), new Linear(6, 5), new TanhLayer(), new Linear(5, 3));
+        model.To(DType.Float64);
+        var (inputs, labels) = Batch();
+        var expected = 0.0;
+        var values = inputs.ToArray<double>();
+        const double h = 1e-6;
+        for (var d = 0; d < values.Length; d++)
+        {
+            var plus = FirstLogits(d, +h);
+            var minus = FirstLogits(d, -h);
+            for (var k = 0; k < plus.Length; k++)
+            {
+                var derivative = (plus[k] - minus[k]) / (2 * h);
+                expected += derivative * derivative;
+            }
+        }
+
+        using var firstOnly = JacobianRegularizer.Jakubovitz(1, firstSampleOnly: true);
+
+        // When
+        var penalty = PenaltyOf(firstOnly, model, inputs, labels);
+
+        // Then: √ of the squared derivatives of z(x)₀ with respect to all the batch's pixels
+        penalty.ShouldBe(Math.Sqrt(expected), tolerance: 1e-6 * Math.Sqrt(expected));
+
+        double[] FirstLogits(int index, double step)
+        {
+            using var inner = TensorScope.Begin();
+            using var noGrad = Autograd.NoGrad();
+            var shifted = (double[])values.Clone();
+            shifted[index] += step;
+            return model.Forward(Torch.FromArray(shifted, inputs.Shape)).Narrow(0, 0, 1).ToArray<double>();
+        }
+    }
+
     [Theory]
     [InlineData(JacobianNorm.Frobenius)]
     [InlineData(JacobianNorm.HalfMeanSquared)]
@@ -274,6 +337,18 @@ public sealed class JacobianRegularizerTests
         using var scope = TensorScope.Begin();
         var x = inputs.Detach().RequiresGrad_();
         return regularizer.Penalty(new RegularizerBatch(model, x, model.Forward(x), labels)).ToDouble();
+    }
+
+    /// <summary>The gradient of the penalty with respect to every parameter of <paramref name="model"/>, flattened in order.</summary>
+    private static double[] PenaltyGradients(JacobianRegularizer regularizer, Module model, Tensor inputs, Tensor labels)
+    {
+        using var scope = TensorScope.Begin();
+        var x = inputs.Detach().RequiresGrad_();
+        var parameters = model.Parameters().ToList();
+        var penalty = regularizer.Penalty(new RegularizerBatch(model, x, model.Forward(x), labels));
+        var gradients = Autograd.Grad([penalty], parameters, allowUnused: true);
+        // the output layer's bias does not move the Jacobian: no gradient, i.e. zero
+        return parameters.Zip(gradients, (p, g) => g?.ToArray<double>() ?? new double[p.NumberOfElements]).SelectMany(v => v).ToArray();
     }
 
     /// <summary>

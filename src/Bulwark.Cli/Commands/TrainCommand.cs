@@ -29,6 +29,17 @@ internal static class TrainCommand
         var optimizer = new Option<string>("--optimizer") { Description = "adam, sgd or rmsprop", DefaultValueFactory = _ => "adam" };
         var lr = new Option<double>("--lr") { DefaultValueFactory = _ => 1e-3 };
         var weightDecay = new Option<double>("--weight-decay");
+        var weightDecayOn = new Option<string?>("--weight-decay-on")
+        {
+            Description = "Decay only hidden-weights: every layer's weights but the output layer's, no biases (default: every parameter)",
+        };
+        CommonOptions.AcceptOnly(weightDecayOn, ["hidden-weights"], "weight-decay scope");
+        var eps = new Option<double?>("--eps") { Description = "ε of adam and rmsprop (default 1e-8)" };
+        var init = new Option<string?>("--init")
+        {
+            Description = $"Weight initialisation: {string.Join(" or ", ModelZoo.Initializations)} (default: PyTorch's)",
+        };
+        CommonOptions.AcceptOnly(init, ModelZoo.Initializations, "initialization");
         var momentum = new Option<double>("--momentum");
         var nesterov = new Option<bool>("--nesterov");
         var seed = new Option<ulong>("--seed") { DefaultValueFactory = _ => 0 };
@@ -49,7 +60,7 @@ internal static class TrainCommand
             Description = "The reference's quirk: one noise tensor per fold, the same for every image (seeded with seed + fold)",
         };
         var widths = new Option<string?>("--widths") { Description = "Hidden widths for mlp, e.g. 1200,1200,1200" };
-        var dropout = new Option<double>("--dropout") { Description = "Dropout where the architecture has one (mlp, madry-cnn, margin-lenet)" };
+        var dropout = new Option<double>("--dropout") { Description = "Dropout where the architecture has one (mlp, madry-cnn, madry-cnn-bn, margin-lenet)" };
         var limit = new Option<int?>("--train-samples") { Description = "Use only the first N training samples (quick runs)" };
         var normalize = new Option<string>("--normalize")
         {
@@ -74,7 +85,7 @@ internal static class TrainCommand
 
         var command = new Command("train", "Train a classifier; writes config, metrics, best weights and checkpoints to a run directory")
         {
-            model, dataset, epochs, batchSize, optimizer, lr, weightDecay, momentum, nesterov, seed, output, validationSplit,
+            model, dataset, epochs, batchSize, optimizer, lr, weightDecay, weightDecayOn, eps, init, momentum, nesterov, seed, output, validationSplit,
             plateauFactor, plateauPatience, earlyStopping, augmentFolds, augmentSigma, augmentClip, augmentSharedNoise,
             widths, dropout, limit, normalize, initFrom, lrDecay, maxSteps, resume, protocol, dataDir, threads,
         };
@@ -131,6 +142,7 @@ internal static class TrainCommand
                 Classes = train.ClassCount,
                 Widths = parse.GetValue(widths)?.Split(',').Select(int.Parse).ToArray(),
                 Dropout = parse.GetValue(dropout),
+                Initialization = parse.GetValue(init),
             };
             var options = new TrainerOptions
             {
@@ -141,6 +153,8 @@ internal static class TrainCommand
                 Optimizer = Pick(optimizer, p => p.Optimizer),
                 LearningRate = Pick(lr, p => p.LearningRate),
                 WeightDecay = Pick(weightDecay, p => p.WeightDecay),
+                WeightDecayOn = parse.GetValue(weightDecayOn),
+                Epsilon = parse.GetValue(eps),
                 Momentum = Pick(momentum, p => p.Momentum),
                 Nesterov = Pick(nesterov, p => p.Nesterov),
                 Seed = parse.GetValue(seed),

@@ -119,7 +119,20 @@ public sealed class JacobianRegularizer : Regularizer, IDisposable
         }
 
         using var scope = TensorScope.Begin();
-        var outputs = Layer == JacobianLayer.Logits ? batch.Logits : PenultimateActivations(batch.Model, batch.Inputs);
+        var inputs = batch.Inputs;
+        Tensor outputs;
+        if (FirstSampleOnly && inputs.Size(0) > 1 && !UsesBatchStatistics(batch.Model))
+        {
+            // The first sample's Jacobian alone: a forward pass of that one image costs 1/B of K backward passes
+            // through the whole batch. A dropout layer draws that image a new mask; either mask is an equally likely draw.
+            inputs = inputs.Narrow(0, 0, 1);
+            outputs = Layer == JacobianLayer.Logits ? batch.Model.Forward(inputs) : PenultimateActivations(batch.Model, inputs);
+        }
+        else
+        {
+            outputs = Layer == JacobianLayer.Logits ? batch.Logits : PenultimateActivations(batch.Model, inputs);
+        }
+
         if (outputs.Dim != 2)
         {
             throw new ArgumentException(
@@ -128,11 +141,15 @@ public sealed class JacobianRegularizer : Regularizer, IDisposable
 
         var samples = FirstSampleOnly ? 1 : outputs.Size(0);
         var squared = Projections == Exact
-            ? ExactSquaredNorm(outputs, batch.Inputs, samples)
-            : ProjectedSquaredNorm(outputs, batch.Inputs, samples);
+            ? ExactSquaredNorm(outputs, inputs, samples)
+            : ProjectedSquaredNorm(outputs, inputs, samples);
         var penalty = Norm == JacobianNorm.Frobenius ? squared.Sqrt() : squared.Mul(0.5 / samples);
         return scope.Keep(penalty);
     }
+
+    /// <summary>Whether a layer of <paramref name="model"/> normalises with the batch's own statistics (batch norm in training mode).</summary>
+    private static bool UsesBatchStatistics(Module model) =>
+        model.NamedModules().Any(m => m.Value is BatchNorm { Training: true });
 
     /// <summary>
     /// The input of <paramref name="model"/>'s last <see cref="Linear"/> layer on <paramref name="inputs"/>: the layers

@@ -100,6 +100,11 @@ public sealed class Trainer(TrainerOptions options, ITrainingObjective objective
             }
         }
 
+        if (Options.Epsilon is not null && Options.Optimizer == "sgd")
+        {
+            throw new ArgumentException("an optimizer ε applies to adam and rmsprop, not to sgd");
+        }
+
         if (Options.MaxSteps is { } steps && steps <= 0)
         {
             throw new ArgumentOutOfRangeException(nameof(Options), steps, "the maximum number of steps must be positive");
@@ -321,24 +326,62 @@ public sealed class Trainer(TrainerOptions options, ITrainingObjective objective
         }
     }
 
-    private Optimizer CreateOptimizer(Module model) => Options.Optimizer switch
+    private Optimizer CreateOptimizer(Module model)
     {
-        "adam" => new Adam(model.Parameters(), new AdamOptions { LearningRate = Options.LearningRate, WeightDecay = Options.WeightDecay }),
-        "sgd" => new SGD(model.Parameters(), new SGDOptions
+        var (decayed, rest) = SplitForWeightDecay(model.Parameters().ToList(), Options.WeightDecayOn);
+        return Options.Optimizer switch
         {
-            LearningRate = Options.LearningRate,
-            Momentum = Options.Momentum,
-            Nesterov = Options.Nesterov,
-            WeightDecay = Options.WeightDecay,
-        }),
-        "rmsprop" => new RMSprop(model.Parameters(), new RMSpropOptions
+            "adam" => new Adam(Groups(decayed, rest, new AdamOptions
+            {
+                LearningRate = Options.LearningRate,
+                WeightDecay = Options.WeightDecay,
+                Eps = Options.Epsilon ?? new AdamOptions().Eps,
+            })),
+            "sgd" => new SGD(Groups(decayed, rest, new SGDOptions
+            {
+                LearningRate = Options.LearningRate,
+                Momentum = Options.Momentum,
+                Nesterov = Options.Nesterov,
+                WeightDecay = Options.WeightDecay,
+            })),
+            "rmsprop" => new RMSprop(Groups(decayed, rest, new RMSpropOptions
+            {
+                LearningRate = Options.LearningRate,
+                Momentum = Options.Momentum,
+                WeightDecay = Options.WeightDecay,
+                Eps = Options.Epsilon ?? new RMSpropOptions().Eps,
+            })),
+            _ => throw new ArgumentException($"unknown optimizer '{Options.Optimizer}'; known: adam, sgd, rmsprop"),
+        };
+    }
+
+    /// <summary>One group of the decayed parameters, and one without weight decay for the others when there are any.</summary>
+    private static List<ParameterGroup> Groups(List<Tensor> decayed, List<Tensor> rest, OptimizerOptions options)
+    {
+        var groups = new List<ParameterGroup> { new(decayed, options) };
+        if (rest.Count > 0)
         {
-            LearningRate = Options.LearningRate,
-            Momentum = Options.Momentum,
-            WeightDecay = Options.WeightDecay,
-        }),
-        _ => throw new ArgumentException($"unknown optimizer '{Options.Optimizer}'; known: adam, sgd, rmsprop"),
-    };
+            groups.Add(new ParameterGroup(rest, options with { WeightDecay = 0 }));
+        }
+
+        return groups;
+    }
+
+    /// <summary>The parameters <see cref="TrainerOptions.WeightDecayOn"/> names, and the others, each in model order.</summary>
+    internal static (List<Tensor> Decayed, List<Tensor> Others) SplitForWeightDecay(List<Tensor> parameters, string? weightDecayOn)
+    {
+        switch (weightDecayOn)
+        {
+            case null:
+                return (parameters, []);
+            case "hidden-weights":
+                var weights = parameters.Where(p => p.Dim >= 2).ToList();
+                var decayed = new HashSet<Tensor>(weights.Take(weights.Count - 1), ReferenceEqualityComparer.Instance);
+                return (parameters.Where(decayed.Contains).ToList(), parameters.Where(p => !decayed.Contains(p)).ToList());
+            default:
+                throw new ArgumentException($"unknown weight-decay scope '{weightDecayOn}'; known: hidden-weights (or none for every parameter)");
+        }
+    }
 
     private static void SaveCheckpoint(RunDirectory run, Module model, ModelSpec spec, Optimizer optimizer,
         CheckpointState state, List<EpochMetrics> history)

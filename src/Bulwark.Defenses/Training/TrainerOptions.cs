@@ -22,6 +22,20 @@ public sealed record TrainerOptions
 
     public double WeightDecay { get; init; }
 
+    /// <summary>
+    /// Which parameters <see cref="WeightDecay"/> applies to: null for all of them (PyTorch's <c>weight_decay</c>), or
+    /// <c>hidden-weights</c>: the weights of every layer but the output layer, and no bias, as the L2 loss of TensorFlow's
+    /// MNIST tutorial that the Jacobian paper's reference trains with. A weight is a parameter of two or more dimensions;
+    /// the output layer's is the last of them.
+    /// </summary>
+    public string? WeightDecayOn { get; init; }
+
+    /// <summary>
+    /// ε of Adam and RMSprop, added to the root of the second moment (null = PyTorch's 1e-8). The double-backprop
+    /// reference trains with TensorFlow's Adam at ε = 1e-4.
+    /// </summary>
+    public double? Epsilon { get; init; }
+
     /// <summary>Momentum for SGD and RMSprop.</summary>
     public double Momentum { get; init; }
 

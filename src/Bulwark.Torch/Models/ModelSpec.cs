@@ -35,6 +35,14 @@ public sealed record ModelSpec
     /// <summary>Per-channel standard deviation that goes with <see cref="Mean"/>.</summary>
     public double[]? Std { get; init; }
 
+    /// <summary>
+    /// How the convolution and linear layers start: null for PyTorch's defaults; <c>tf-tutorial</c> (TensorFlow's MNIST
+    /// tutorial, the Jacobian paper's reference): weights from a normal of std 0.1 truncated at ±2 std, biases 0.1; or
+    /// <c>glorot-uniform</c> (TF-slim's and Lasagne's default): Glorot-uniform weights, zero biases. All draw from the
+    /// default generator, which the trainer seeds.
+    /// </summary>
+    public string? Initialization { get; init; }
+
     private static readonly JsonSerializerOptions Json = new()
     {
         WriteIndented = true,

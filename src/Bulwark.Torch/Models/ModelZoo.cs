@@ -11,7 +11,7 @@ public static class ModelZoo
 {
     /// <summary>Names <see cref="Create"/> accepts.</summary>
     public static IReadOnlyList<string> Names { get; } =
-        ["mlp", "lenet5", "gnm-lenet", "gnm-alexnet", "madry-cnn", "margin-lenet"];
+        ["mlp", "lenet5", "gnm-lenet", "gnm-alexnet", "madry-cnn", "madry-cnn-bn", "margin-lenet"];
 
     /// <summary>Builds the model a spec describes (weights drawn from the default generator: seed it first).</summary>
     public static Sequential Create(ModelSpec spec)
@@ -23,6 +23,7 @@ public static class ModelZoo
         }
 
         var network = CreateNetwork(spec);
+        Initialize(network, spec.Initialization);
         if (spec.Mean is null)
         {
             return network;
@@ -39,6 +40,52 @@ public static class ModelZoo
         return model;
     }
 
+    /// <summary>The values <see cref="ModelSpec.Initialization"/> may take besides null (PyTorch's defaults).</summary>
+    public static IReadOnlyList<string> Initializations { get; } = ["tf-tutorial", "glorot-uniform"];
+
+    private static void Initialize(Module network, string? initialization)
+    {
+        Action<Tensor, Tensor?>? initialize = initialization switch
+        {
+            null => null,
+            "tf-tutorial" => (weight, bias) =>
+            {
+                Init.TruncNormal_(weight, 0, 0.1, -0.2, 0.2);
+                if (bias is not null)
+                {
+                    Init.Constant_(bias, 0.1);
+                }
+            },
+            "glorot-uniform" => (weight, bias) =>
+            {
+                Init.XavierUniform_(weight);
+                if (bias is not null)
+                {
+                    Init.Zeros_(bias);
+                }
+            },
+            _ => throw new ArgumentException(
+                $"unknown initialization '{initialization}'; known: {string.Join(", ", Initializations)} (or none for PyTorch's defaults)"),
+        };
+        if (initialize is null)
+        {
+            return;
+        }
+
+        foreach (var (_, module) in network.NamedModules())
+        {
+            switch (module)
+            {
+                case Linear linear:
+                    initialize(linear.Weight, linear.Bias);
+                    break;
+                case Conv2d conv:
+                    initialize(conv.Weight, conv.Bias);
+                    break;
+            }
+        }
+    }
+
     private static Sequential CreateNetwork(ModelSpec spec)
     {
         return spec.Architecture switch
@@ -48,6 +95,7 @@ public static class ModelZoo
             "gnm-lenet" => GaussianLeNet(spec.Channels, spec.ImageSize, spec.Classes),
             "gnm-alexnet" => SmallAlexNet(spec.Channels, spec.ImageSize, spec.Classes),
             "madry-cnn" => MadryCnn(spec.Channels, spec.ImageSize, spec.Classes, spec.Dropout),
+            "madry-cnn-bn" => MadryCnnBatchNorm(spec.Channels, spec.ImageSize, spec.Classes, spec.Dropout),
             "margin-lenet" => MarginLeNet(spec.Channels, spec.ImageSize, spec.Classes, spec.Dropout),
             _ => throw new ArgumentException(
                 $"unknown model '{spec.Architecture}'; known: {string.Join(", ", Names)}", nameof(spec)),
@@ -156,6 +204,34 @@ public static class ModelZoo
         }
 
         return model.Add(new Linear(1024, classes));
+    }
+
+    /// <summary>
+    /// The TF-tutorial CNN as TF-slim builds it with batch norm, Ross &amp; Doshi-Velez's MNIST model: Conv 32@5×5 SAME →
+    /// BN → ReLU → MaxPool 2 → Conv 64@5×5 SAME → BN → ReLU → MaxPool 2 → FC 1024 → BN → ReLU [→ Dropout] → FC K. As
+    /// slim's batch norm: the layer before it has no bias, and it shifts but does not scale (its weight stays 1 and is
+    /// not trained), with ε = 1e-3 and momentum 0.1 (slim's decay 0.9).
+    /// </summary>
+    public static Sequential MadryCnnBatchNorm(long channels = 1, int imageSize = 28, long classes = 10, double dropout = 0)
+    {
+        var side = RequireFeatureMap("madry-cnn-bn", imageSize, imageSize / 4, 4);
+        var model = new Sequential(
+            new Conv2d(channels, 32, 5, padding: 2, bias: false), ShiftOnly(new BatchNorm2d(32, 1e-3)), new ReLU(), new MaxPool2d(2),
+            new Conv2d(32, 64, 5, padding: 2, bias: false), ShiftOnly(new BatchNorm2d(64, 1e-3)), new ReLU(), new MaxPool2d(2),
+            new Flatten(),
+            new Linear(64L * side * side, 1024, bias: false), ShiftOnly(new BatchNorm1d(1024, 1e-3)), new ReLU());
+        if (dropout > 0)
+        {
+            model.Add(new Dropout(dropout));
+        }
+
+        return model.Add(new Linear(1024, classes));
+
+        static BatchNorm ShiftOnly(BatchNorm norm)
+        {
+            norm.Weight!.RequiresGrad = false;
+            return norm;
+        }
     }
 
     /// <summary>

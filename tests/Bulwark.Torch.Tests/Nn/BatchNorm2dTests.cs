@@ -159,4 +159,45 @@ public sealed class BatchNorm2dTests
         plain.Parameters().ShouldBeEmpty();
         plain.NamedBuffers().Count().ShouldBe(3);
     }
+
+    [Fact]
+    public void Should_normalise_each_feature_over_the_batch_When_batch_norm_1d_gets_a_matrix()
+    {
+        // Given: features with different means and spreads
+        using var scope = TensorScope.Begin();
+        using var generator = new Generator(53);
+        using var norm = new BatchNorm1d(C, eps: 1e-3);
+        var x = Torch.Randn([40, C], generator).Mul(Torch.TensorOf(0.5f, 2f, 4f)).Add(Torch.TensorOf(-1f, 0f, 7f));
+
+        // When
+        var y = Values(norm.Forward(x));
+
+        // Then: each column has mean 0 and variance v / (v + ε), v its biased batch variance
+        var input = Values(x);
+        for (var c = 0; c < C; c++)
+        {
+            var column = input.Where((_, i) => i % C == c).ToArray();
+            var normalised = y.Where((_, i) => i % C == c).ToArray();
+            var v = Variance(column);
+            Mean(normalised).ShouldBe(0, 1e-5, $"feature {c} mean");
+            Variance(normalised).ShouldBe(v / (v + norm.Eps), 1e-4, $"feature {c} variance");
+        }
+    }
+
+    [Fact]
+    public void Should_name_the_ranks_it_takes_When_batch_norm_gets_an_input_of_another_rank()
+    {
+        // Given
+        using var scope = TensorScope.Begin();
+        using var flat = new BatchNorm1d(C);
+        using var spatial = new BatchNorm2d(C);
+
+        // When
+        var flatError = Should.Throw<ArgumentException>(() => flat.Forward(Torch.Zeros(2, C, 4, 4)));
+        var spatialError = Should.Throw<ArgumentException>(() => spatial.Forward(Torch.Zeros(2, C)));
+
+        // Then
+        flatError.Message.ShouldContain("expected 2D or 3D input (got 4D input)");
+        spatialError.Message.ShouldContain("expected 4D input (got 2D input)");
+    }
 }

@@ -236,4 +236,78 @@ public sealed class InitTests
         Should.NotThrow(() => Init.KaimingUniform_(empty));
         Should.NotThrow(() => Init.KaimingNormal_(empty));
     }
+
+    [Theory]
+    [InlineData(0.0, 0.1, -0.2, 0.2)]
+    [InlineData(1.0, 2.0, -0.5, 3.0)]
+    public void Should_draw_the_truncated_normals_moments_inside_its_bounds_When_trunc_normal_is_used(
+        double mean, double std, double a, double b)
+    {
+        // Given: the truncated law's moments by Simpson's rule on its density, an oracle independent of the sampler
+        using var generator = new Generator(31);
+        using var weight = Torch.Empty([400, 500]);
+        double Density(double x) => Math.Exp(-0.5 * Math.Pow((x - mean) / std, 2));
+        var mass = Simpson(Density, a, b);
+        var expectedMean = Simpson(x => x * Density(x), a, b) / mass;
+        var expectedVariance = Simpson(x => Math.Pow(x - expectedMean, 2) * Density(x), a, b) / mass;
+        var fourth = Simpson(x => Math.Pow(x - expectedMean, 4) * Density(x), a, b) / mass;
+
+        // When
+        Init.TruncNormal_(weight, mean, std, a, b, generator);
+
+        // Then
+        var values = Values(weight);
+        values.Min().ShouldBeGreaterThanOrEqualTo(a);
+        values.Max().ShouldBeLessThanOrEqualTo(b);
+        Math.Abs(Mean(values) - expectedMean).ShouldBeLessThanOrEqualTo(
+            StandardErrors * Math.Sqrt(expectedVariance / values.Length), "mean");
+        ShouldHaveVariance(values, expectedVariance, fourth / (expectedVariance * expectedVariance), "truncated normal");
+    }
+
+    [Fact]
+    public void Should_draw_the_same_values_When_trunc_normal_gets_generators_with_the_same_seed()
+    {
+        // Given
+        using var first = Torch.Empty([100, 100]);
+        using var second = Torch.Empty([100, 100]);
+
+        // When
+        using (var generator = new Generator(5))
+        {
+            Init.TruncNormal_(first, 0, 1, -1, 1, generator);
+        }
+
+        using (var generator = new Generator(5))
+        {
+            Init.TruncNormal_(second, 0, 1, -1, 1, generator);
+        }
+
+        // Then
+        first.Equal(second).ShouldBeTrue();
+    }
+
+    [Theory]
+    [InlineData(0.0, 0.0, -1.0, 1.0)]
+    [InlineData(0.0, 1.0, 1.0, -1.0)]
+    [InlineData(0.0, 1.0, 9.0, 10.0)]
+    public void Should_throw_When_trunc_normal_has_no_spread_or_no_mass_between_its_bounds(double mean, double std, double a, double b)
+    {
+        // Given
+        using var weight = Torch.Empty([4]);
+
+        // When / Then
+        Should.Throw<ArgumentOutOfRangeException>(() => Init.TruncNormal_(weight, mean, std, a, b));
+    }
+
+    private static double Simpson(Func<double, double> f, double a, double b, int intervals = 20_000)
+    {
+        var h = (b - a) / intervals;
+        var sum = f(a) + f(b);
+        for (var i = 1; i < intervals; i++)
+        {
+            sum += f(a + i * h) * (i % 2 == 1 ? 4 : 2);
+        }
+
+        return sum * h / 3;
+    }
 }

@@ -1,5 +1,6 @@
 using Bulwark.Torch.Models;
 using Bulwark.Torch.Nn;
+using static Bulwark.Torch.Tests.Nn.NnTestKit;
 
 namespace Bulwark.Torch.Tests.Nn;
 
@@ -13,6 +14,13 @@ public sealed class ModelZooTests
     private static long Conv(long inputs, long outputs, long kernel) => outputs * inputs * kernel * kernel + outputs;
 
     private static long Fc(long inputs, long outputs) => outputs * inputs + outputs;
+
+    // A standard normal truncated to [−2, 2]: Z = 2Φ(2) − 1, Var = 1 − 4φ(2)/Z, E[X⁴] = 3 − 2·(2³ + 3·2)·φ(2)/Z.
+    private static readonly double PhiAtTwo = Math.Exp(-2) / Math.Sqrt(2 * Math.PI);
+    private const double MassWithinTwo = 2 * 0.9772498680518208 - 1;
+    private static readonly double TruncatedAtTwoVariance = 1 - 4 * PhiAtTwo / MassWithinTwo;
+    private static readonly double TruncatedAtTwoKurtosis =
+        (3 - 28 * PhiAtTwo / MassWithinTwo) / (TruncatedAtTwoVariance * TruncatedAtTwoVariance);
 
     [Theory]
     [InlineData(28)]
@@ -66,6 +74,8 @@ public sealed class ModelZooTests
         { "gnm-alexnet", 3, 32, 10 },
         { "madry-cnn", 1, 28, 10 },
         { "madry-cnn", 3, 32, 10 },
+        { "madry-cnn-bn", 1, 28, 10 },
+        { "madry-cnn-bn", 3, 32, 10 },
         { "margin-lenet", 1, 28, 10 },
         { "margin-lenet", 3, 32, 10 },
         { "margin-lenet", 1, 28, 2 },
@@ -103,6 +113,8 @@ public sealed class ModelZooTests
         { "gnm-lenet", 1, 28, Conv(1, 32, 5) + Conv(32, 64, 5) + Fc(7 * 7 * 64, 1024) + Fc(1024, 10) },
         // the TensorFlow tutorial's network: 3,274,634 parameters
         { "madry-cnn", 1, 28, Conv(1, 32, 5) + Conv(32, 64, 5) + Fc(7 * 7 * 64, 1024) + Fc(1024, 10) },
+        // the same with batch norm: each bias before a batch norm becomes its shift, and its frozen scale adds as many
+        { "madry-cnn-bn", 1, 28, Conv(1, 32, 5) + 32 + Conv(32, 64, 5) + 64 + Fc(7 * 7 * 64, 1024) + 1024 + Fc(1024, 10) },
         // two "valid" 5 × 5 convolutions: 28 → 24 → 12 → 8 → 4
         { "margin-lenet", 1, 28, Conv(1, 32, 5) + Conv(32, 64, 5) + Fc(4 * 4 * 64, 512) + Fc(512, 10) },
         // five convolutions down to 1 × 1 × 256, then 4096-4096-10
@@ -170,6 +182,104 @@ public sealed class ModelZooTests
     }
 
     [Fact]
+    public void Should_start_from_tensorflows_tutorial_weights_When_the_spec_asks_for_tf_tutorial_initialization()
+    {
+        // Given
+        Torch.ManualSeed(8);
+        var spec = new ModelSpec { Architecture = "madry-cnn", Initialization = "tf-tutorial" };
+
+        // When
+        using var model = ModelZoo.Create(ModelSpec.FromJson(spec.ToJson()));
+
+        // Then: every bias 0.1; every weight in ±0.2 with the ±2σ-truncated normal's variance, 0.7737·0.1²
+        var parameters = model.NamedParameters().ToList();
+        parameters.Count.ShouldBe(8);
+        foreach (var (name, parameter) in parameters)
+        {
+            var values = Values(parameter);
+            if (name.EndsWith(".bias", StringComparison.Ordinal))
+            {
+                values.ShouldAllBe(v => Math.Abs(v - 0.1) < 1e-7, name);
+            }
+            else
+            {
+                values.Max(Math.Abs).ShouldBeLessThanOrEqualTo(0.2 + 1e-7, name);
+            }
+        }
+
+        var weights = Values(parameters.Single(p => p.Key == "7.weight").Value);
+        ShouldHaveVariance(weights, 0.01 * TruncatedAtTwoVariance, TruncatedAtTwoKurtosis, "fc1 weight");
+    }
+
+    [Fact]
+    public void Should_normalise_before_every_hidden_relu_and_train_only_the_shift_When_madry_cnn_has_batch_norm()
+    {
+        // Given / When
+        using var model = ModelZoo.Create(new ModelSpec { Architecture = "madry-cnn-bn", Dropout = 0.5 });
+
+        // Then: conv/linear (no bias) → batch norm (ε 1e-3, scale fixed at 1) → ReLU, three times; dropout; FC 10
+        var layers = model.Layers.ToList();
+        var norms = layers.OfType<BatchNorm>().ToList();
+        norms.Select(n => n.NumFeatures).ShouldBe([32L, 64L, 1024L]);
+        foreach (var norm in norms)
+        {
+            var before = layers[layers.IndexOf(norm) - 1];
+            (before is Conv2d { Bias: null } or Linear { Bias: null }).ShouldBeTrue(before.ToString());
+            layers[layers.IndexOf(norm) + 1].ShouldBeOfType<ReLU>();
+            norm.Eps.ShouldBe(1e-3);
+            norm.Weight!.RequiresGrad.ShouldBeFalse();
+            Values(norm.Weight).ShouldAllBe(v => v == 1);
+            norm.Bias!.RequiresGrad.ShouldBeTrue();
+        }
+
+        norms[^1].ShouldBeOfType<BatchNorm1d>();
+        layers[^2].ShouldBeOfType<Dropout>();
+    }
+
+    [Fact]
+    public void Should_draw_glorot_uniform_weights_and_zero_biases_When_the_spec_asks_for_glorot_uniform_initialization()
+    {
+        // Given
+        Torch.ManualSeed(9);
+        var spec = new ModelSpec { Architecture = "madry-cnn", Initialization = "glorot-uniform" };
+
+        // When
+        using var model = ModelZoo.Create(spec);
+
+        // Then: U(−b, b) with b = sqrt(6 / (fan_in + fan_out)), variance 2 / (fan_in + fan_out)
+        foreach (var (name, parameter) in model.NamedParameters())
+        {
+            var values = Values(parameter);
+            if (name.EndsWith(".bias", StringComparison.Ordinal))
+            {
+                values.ShouldAllBe(v => v == 0, name);
+                continue;
+            }
+
+            var (fanIn, fanOut) = Init.Fans(parameter);
+            values.Max(Math.Abs).ShouldBeLessThanOrEqualTo(Math.Sqrt(6.0 / (fanIn + fanOut)) * (1 + 1e-6), name);
+            if (values.Length > 10_000)
+            {
+                ShouldHaveVariance(values, 2.0 / (fanIn + fanOut), 9.0 / 5, name);
+            }
+        }
+    }
+
+    [Fact]
+    public void Should_name_the_known_initializations_When_the_initialization_is_unknown()
+    {
+        // Given
+        var spec = new ModelSpec { Architecture = "madry-cnn", Initialization = "glorot" };
+
+        // When
+        var error = Should.Throw<ArgumentException>(() => ModelZoo.Create(spec));
+
+        // Then
+        error.Message.ShouldContain("glorot");
+        error.Message.ShouldContain("tf-tutorial");
+    }
+
+    [Fact]
     public void Should_name_every_known_model_When_the_architecture_is_unknown()
     {
         // Given
@@ -192,6 +302,7 @@ public sealed class ModelZooTests
     [InlineData("madry-cnn", 28)]
     [InlineData("madry-cnn", 30)]
     [InlineData("madry-cnn", 33)]
+    [InlineData("madry-cnn-bn", 30)]
     [InlineData("margin-lenet", 28)]
     [InlineData("margin-lenet", 31)]
     [InlineData("gnm-alexnet", 63)]
