@@ -2,7 +2,7 @@ using Bulwark.TestKit;
 
 namespace Bulwark.Cli.Tests;
 
-/// <summary>The --augment-* flags of <c>bulwark train</c> are checked while parsing, before any data is read.</summary>
+/// <summary>The --augment-* flags and the named choices of <c>bulwark train</c> are checked while parsing, before any data is read.</summary>
 public sealed class TrainAugmentationOptionTests
 {
     [Theory]
@@ -11,6 +11,8 @@ public sealed class TrainAugmentationOptionTests
     [InlineData("--augment-shared-noise", "--augment-shared-noise needs --augment-folds")]
     [InlineData("--augment-folds 0 --augment-sigma 0.1", "--augment-folds must be at least 1")]
     [InlineData("--augment-folds 1 --augment-sigma -0.1", "--augment-sigma must be finite and non-negative")]
+    [InlineData("--init glorot", "glorot")]
+    [InlineData("--weight-decay-on biases", "biases")]
     public void Should_FailNamingTheFlag_When_TheAugmentationFlagsAreIncomplete(string flags, string problem)
     {
         // Given: an empty data directory, which would fail differently if it were read

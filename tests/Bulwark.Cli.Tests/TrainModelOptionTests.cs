@@ -29,21 +29,4 @@ public sealed class TrainModelOptionTests
         var model = JsonNode.Parse(File.ReadAllText(Path.Combine(folder["run"], "model.json")))!;
         model["initialization"]!.GetValue<string>().ShouldBe("glorot-uniform");
     }
-
-    [Theory]
-    [InlineData("--init glorot", "glorot")]
-    [InlineData("--weight-decay-on biases", "biases")]
-    public void Should_FailNamingTheValue_When_AnInitializationOrDecayScopeIsUnknown(string flags, string value)
-    {
-        // Given: an empty data directory, which would fail differently if it were read
-        using var folder = new TemporaryFolder();
-        string[] args = ["train", .. flags.Split(' '), "--data-dir", folder["data"], "--out", folder["run"]];
-
-        // When
-        var run = BulwarkProgram.Run(args);
-
-        // Then
-        run.ShouldFailNaming(value, json: false);
-        Directory.Exists(folder["run"]).ShouldBeFalse();
-    }
 }

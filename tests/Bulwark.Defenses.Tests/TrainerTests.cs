@@ -131,23 +131,6 @@ public sealed class TrainerTests
     }
 
     [Fact]
-    public void Should_RefuseBeforeCreatingTheRunDirectory_When_TheWeightDecayScopeIsUnknown()
-    {
-        // Given
-        using var folder = new TemporaryFolder();
-        using var train = TinyRuns.Problem.Make(40, sampleSeed: 1);
-
-        // When
-        var error = Should.Throw<ArgumentException>(() => new Trainer(Quick with { WeightDecay = 1e-3, WeightDecayOn = "biases" },
-            new CrossEntropyObjective()).Fit(TinyRuns.Mlp(), train, null, new RunDirectory(folder["run"])));
-
-        // Then
-        error.Message.ShouldContain("biases");
-        error.Message.ShouldContain("hidden-weights");
-        Directory.Exists(folder["run"]).ShouldBeFalse();
-    }
-
-    [Fact]
     public void Should_TakeAdamsStepWithTheGivenEpsilon_When_AnEpsilonIsSet()
     {
         // Given: one step on the whole set; plain SGD gives the gradient g = −Δθ/η
@@ -186,19 +169,24 @@ public sealed class TrainerTests
         checkedAny.ShouldBeTrue("some gradient must be comparable to ε, or ε would not show");
     }
 
-    [Fact]
-    public void Should_Refuse_When_AnEpsilonIsGivenToSgd()
+    [Theory]
+    [InlineData("scope", "biases")]
+    [InlineData("sgd-epsilon", "sgd")]
+    public void Should_RefuseBeforeCreatingTheRunDirectory_When_AnOptimizerSettingDoesNotApply(string setting, string named)
     {
-        // Given
+        // Given: an unknown weight-decay scope, or an ε given to an optimizer that has none
         using var folder = new TemporaryFolder();
         using var train = TinyRuns.Problem.Make(40, sampleSeed: 1);
+        var options = setting == "scope"
+            ? Quick with { WeightDecay = 1e-3, WeightDecayOn = "biases" }
+            : Quick with { Optimizer = "sgd", Epsilon = 1e-4 };
 
         // When
-        var error = Should.Throw<ArgumentException>(() => new Trainer(Quick with { Optimizer = "sgd", Epsilon = 1e-4 },
-            new CrossEntropyObjective()).Fit(TinyRuns.Mlp(), train, null, new RunDirectory(folder["run"])));
+        var error = Should.Throw<ArgumentException>(() =>
+            new Trainer(options, new CrossEntropyObjective()).Fit(TinyRuns.Mlp(), train, null, new RunDirectory(folder["run"])));
 
         // Then
-        error.Message.ShouldContain("sgd");
+        error.Message.ShouldContain(named);
         Directory.Exists(folder["run"]).ShouldBeFalse();
     }
 }
