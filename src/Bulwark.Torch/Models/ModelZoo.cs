@@ -22,8 +22,13 @@ public static class ModelZoo
             throw new ArgumentException("a model spec needs both mean and std for its standardisation, or neither", nameof(spec));
         }
 
+        var initialize = Initializer(spec.Initialization);
         var network = CreateNetwork(spec);
-        Initialize(network, spec.Initialization);
+        if (initialize is not null)
+        {
+            Initialize(network, initialize);
+        }
+
         if (spec.Mean is null)
         {
             return network;
@@ -43,35 +48,32 @@ public static class ModelZoo
     /// <summary>The values <see cref="ModelSpec.Initialization"/> may take besides null (PyTorch's defaults).</summary>
     public static IReadOnlyList<string> Initializations { get; } = ["tf-tutorial", "glorot-uniform"];
 
-    private static void Initialize(Module network, string? initialization)
+    /// <summary>What <paramref name="initialization"/> does to a layer's weight and bias; null for PyTorch's defaults.</summary>
+    private static Action<Tensor, Tensor?>? Initializer(string? initialization) => initialization switch
     {
-        Action<Tensor, Tensor?>? initialize = initialization switch
+        null => null,
+        "tf-tutorial" => (weight, bias) =>
         {
-            null => null,
-            "tf-tutorial" => (weight, bias) =>
+            Init.TruncNormal_(weight, 0, 0.1, -0.2, 0.2);
+            if (bias is not null)
             {
-                Init.TruncNormal_(weight, 0, 0.1, -0.2, 0.2);
-                if (bias is not null)
-                {
-                    Init.Constant_(bias, 0.1);
-                }
-            },
-            "glorot-uniform" => (weight, bias) =>
-            {
-                Init.XavierUniform_(weight);
-                if (bias is not null)
-                {
-                    Init.Zeros_(bias);
-                }
-            },
-            _ => throw new ArgumentException(
-                $"unknown initialization '{initialization}'; known: {string.Join(", ", Initializations)} (or none for PyTorch's defaults)"),
-        };
-        if (initialize is null)
+                Init.Constant_(bias, 0.1);
+            }
+        },
+        "glorot-uniform" => (weight, bias) =>
         {
-            return;
-        }
+            Init.XavierUniform_(weight);
+            if (bias is not null)
+            {
+                Init.Zeros_(bias);
+            }
+        },
+        _ => throw new ArgumentException(
+            $"unknown initialization '{initialization}'; known: {string.Join(", ", Initializations)} (or none for PyTorch's defaults)"),
+    };
 
+    private static void Initialize(Module network, Action<Tensor, Tensor?> initialize)
+    {
         foreach (var (_, module) in network.NamedModules())
         {
             switch (module)
@@ -95,7 +97,7 @@ public static class ModelZoo
             "gnm-lenet" => GaussianLeNet(spec.Channels, spec.ImageSize, spec.Classes),
             "gnm-alexnet" => SmallAlexNet(spec.Channels, spec.ImageSize, spec.Classes),
             "madry-cnn" => MadryCnn(spec.Channels, spec.ImageSize, spec.Classes, spec.Dropout),
-            "madry-cnn-bn" => MadryCnnBatchNorm(spec.Channels, spec.ImageSize, spec.Classes, spec.Dropout),
+            "madry-cnn-bn" => MadryCnn(spec.Channels, spec.ImageSize, spec.Classes, spec.Dropout, batchNorm: true),
             "margin-lenet" => MarginLeNet(spec.Channels, spec.ImageSize, spec.Classes, spec.Dropout),
             _ => throw new ArgumentException(
                 $"unknown model '{spec.Architecture}'; known: {string.Join(", ", Names)}", nameof(spec)),
@@ -187,39 +189,21 @@ public static class ModelZoo
 
     /// <summary>
     /// The TensorFlow-tutorial MNIST CNN ("Madry" net): Conv 32@5×5 SAME → ReLU → MaxPool 2 → Conv 64@5×5 SAME →
-    /// ReLU → MaxPool 2 → FC 1024 → ReLU [→ Dropout] → FC K.
+    /// ReLU → MaxPool 2 → FC 1024 → ReLU [→ Dropout] → FC K. With <paramref name="batchNorm"/> (<c>madry-cnn-bn</c>), as
+    /// TF-slim builds it for Ross &amp; Doshi-Velez's MNIST model: a batch norm before each of the three ReLUs, the layer
+    /// before it without bias, shifting but not scaling (its weight stays 1 and is not trained), ε = 1e-3 and momentum
+    /// 0.1 (slim's decay 0.9).
     /// </summary>
-    public static Sequential MadryCnn(long channels = 1, int imageSize = 28, long classes = 10, double dropout = 0)
+    public static Sequential MadryCnn(long channels = 1, int imageSize = 28, long classes = 10, double dropout = 0, bool batchNorm = false)
     {
         // The convolutions keep the size and each pool floors it by half: floor(floor(s / 2) / 2) = floor(s / 4).
-        var side = RequireFeatureMap("madry-cnn", imageSize, imageSize / 4, 4);
-        var model = new Sequential(
-            new Conv2d(channels, 32, 5, padding: 2), new ReLU(), new MaxPool2d(2),
-            new Conv2d(32, 64, 5, padding: 2), new ReLU(), new MaxPool2d(2),
-            new Flatten(),
-            new Linear(64L * side * side, 1024), new ReLU());
-        if (dropout > 0)
-        {
-            model.Add(new Dropout(dropout));
-        }
-
-        return model.Add(new Linear(1024, classes));
-    }
-
-    /// <summary>
-    /// The TF-tutorial CNN as TF-slim builds it with batch norm, Ross &amp; Doshi-Velez's MNIST model: Conv 32@5×5 SAME →
-    /// BN → ReLU → MaxPool 2 → Conv 64@5×5 SAME → BN → ReLU → MaxPool 2 → FC 1024 → BN → ReLU [→ Dropout] → FC K. As
-    /// slim's batch norm: the layer before it has no bias, and it shifts but does not scale (its weight stays 1 and is
-    /// not trained), with ε = 1e-3 and momentum 0.1 (slim's decay 0.9).
-    /// </summary>
-    public static Sequential MadryCnnBatchNorm(long channels = 1, int imageSize = 28, long classes = 10, double dropout = 0)
-    {
-        var side = RequireFeatureMap("madry-cnn-bn", imageSize, imageSize / 4, 4);
-        var model = new Sequential(
-            new Conv2d(channels, 32, 5, padding: 2, bias: false), ShiftOnly(new BatchNorm2d(32, 1e-3)), new ReLU(), new MaxPool2d(2),
-            new Conv2d(32, 64, 5, padding: 2, bias: false), ShiftOnly(new BatchNorm2d(64, 1e-3)), new ReLU(), new MaxPool2d(2),
-            new Flatten(),
-            new Linear(64L * side * side, 1024, bias: false), ShiftOnly(new BatchNorm1d(1024, 1e-3)), new ReLU());
+        var side = RequireFeatureMap(batchNorm ? "madry-cnn-bn" : "madry-cnn", imageSize, imageSize / 4, 4);
+        var model = new Sequential();
+        Activated(new Conv2d(channels, 32, 5, padding: 2, bias: !batchNorm), () => new BatchNorm2d(32, 1e-3));
+        model.Add(new MaxPool2d(2));
+        Activated(new Conv2d(32, 64, 5, padding: 2, bias: !batchNorm), () => new BatchNorm2d(64, 1e-3));
+        model.Add(new MaxPool2d(2)).Add(new Flatten());
+        Activated(new Linear(64L * side * side, 1024, bias: !batchNorm), () => new BatchNorm1d(1024, 1e-3));
         if (dropout > 0)
         {
             model.Add(new Dropout(dropout));
@@ -227,10 +211,18 @@ public static class ModelZoo
 
         return model.Add(new Linear(1024, classes));
 
-        static BatchNorm ShiftOnly(BatchNorm norm)
+        // layer [→ shift-only batch norm] → ReLU
+        void Activated(Module layer, Func<BatchNorm> norm)
         {
-            norm.Weight!.RequiresGrad = false;
-            return norm;
+            model.Add(layer);
+            if (batchNorm)
+            {
+                var shiftOnly = norm();
+                shiftOnly.Weight!.RequiresGrad = false;
+                model.Add(shiftOnly);
+            }
+
+            model.Add(new ReLU());
         }
     }
 
