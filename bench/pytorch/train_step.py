@@ -14,6 +14,10 @@ margin-l2 / margin-l1 = deep margin maximization as its reference: hinge + C * m
 autograd.grad calls with create_graph, l = argmax held constant (C 0.1 / 0.01); vat = CE + KL(p(x) || p(x + r_adv)),
 eps 2, xi 1e-6, one power iteration; trades = the reference trades_loss with its MNIST defaults (eps 0.3, 40 steps of
 0.01, beta 1, inner loop in eval mode).
+Models (--model): lenet5; madry-cnn and madry-cnn-bn, the TF-tutorial CNN without and with TF-slim's shift-only batch
+norm (--dropout on its FC layer). --reference-compat: the reference code's convention, input-gradient as Ross &
+Doshi-Velez's lambda * 0.5 * ||d CE_mean / dX||^2 (default lambda 10^4.75) and jacobian as Jakubovitz & Giryes's code,
+the Jacobian rows of the flattened logits' first K entries (sample 0 only, through the whole batch).
 Prints one JSON object as its last line. Run with Debian's interpreter: /usr/bin/python3.
 """
 import argparse
@@ -38,6 +42,32 @@ def lenet5():
         nn.Linear(400, 120), nn.ReLU(),
         nn.Linear(120, 84), nn.ReLU(),
         nn.Linear(84, 10))
+
+
+def madry_cnn(dropout=0.0, batch_norm=False):
+    """The TF-tutorial MNIST CNN as Bulwark's madry-cnn; with batch_norm, madry-cnn-bn: the layers before each batch
+    norm have no bias and the batch norm only shifts (scale fixed at 1, eps 1e-3), as TF-slim builds Ross &
+    Doshi-Velez's model."""
+    def activated(layer, features, norm):
+        if not batch_norm:
+            return [layer, nn.ReLU()]
+        shift_only = norm(features, eps=1e-3, momentum=0.1)
+        shift_only.weight.requires_grad_(False)
+        return [layer, shift_only, nn.ReLU()]
+
+    layers = activated(nn.Conv2d(1, 32, 5, padding=2, bias=not batch_norm), 32, nn.BatchNorm2d) + [nn.MaxPool2d(2)]
+    layers += activated(nn.Conv2d(32, 64, 5, padding=2, bias=not batch_norm), 64, nn.BatchNorm2d) + [nn.MaxPool2d(2)]
+    layers += [nn.Flatten()] + activated(nn.Linear(64 * 7 * 7, 1024, bias=not batch_norm), 1024, nn.BatchNorm1d)
+    if dropout > 0:
+        layers.append(nn.Dropout(dropout))
+    return nn.Sequential(*layers, nn.Linear(1024, 10))
+
+
+MODELS = {
+    "lenet5": lambda dropout: lenet5(),
+    "madry-cnn": lambda dropout: madry_cnn(dropout),
+    "madry-cnn-bn": lambda dropout: madry_cnn(dropout, batch_norm=True),
+}
 
 
 def gaussian_moment(model, x, y, sigma, alpha):
@@ -157,6 +187,14 @@ def jacobian_frobenius(x, logits):
     return torch.stack(rows).norm()
 
 
+def jacobian_first_sample(x, logits):
+    """Jakubovitz & Giryes's reference code: the Jacobian rows of the flattened logits' first K entries, each an
+    autograd.grad through the whole batch (so only sample 0 contributes), the non-squared norm."""
+    flat = logits.reshape(-1)
+    rows = [torch.autograd.grad(flat[k], x, create_graph=True)[0] for k in range(logits.shape[1])]
+    return torch.stack(rows).norm()
+
+
 def jacobian_projection(x, logits, n):
     """Hoffman et al.'s JacobianReg(n): 0.5 * C/(n*B) * sum_p ||J^T v_p||^2, v_b uniform on the unit sphere."""
     batch, classes = logits.shape
@@ -169,7 +207,13 @@ def jacobian_projection(x, logits, n):
     return 0.5 * squared
 
 
-def objective(name, model, x, y, lam=None, sigma=0.25, alpha=1.0, folds=1, projections=1):
+def objective(name, model, x, y, lam=None, sigma=0.25, alpha=1.0, folds=1, projections=1, reference=False):
+    if name == "input-gradient" and reference:
+        # Ross & Doshi-Velez's convention: lambda * l2_loss(d CE_mean / dX) = lambda * 0.5 * ||grad of the batch mean||^2
+        x = x.detach().requires_grad_()
+        loss = F.cross_entropy(model(x), y)
+        (g,) = torch.autograd.grad(loss, x, create_graph=True)
+        return loss + (10 ** 4.75 if lam is None else lam) * 0.5 * g.square().sum()
     lam = DEFAULT_LAMBDA.get(name) if lam is None else lam
     if name == "gaussian":
         return gaussian_moment(model, x, y, sigma, alpha)
@@ -187,7 +231,10 @@ def objective(name, model, x, y, lam=None, sigma=0.25, alpha=1.0, folds=1, proje
     if name in ("jacobian", "jacobian-projection"):
         x = x.detach().requires_grad_()
         logits = model(x)
-        penalty = jacobian_frobenius(x, logits) if name == "jacobian" else jacobian_projection(x, logits, projections)
+        if name == "jacobian":
+            penalty = jacobian_first_sample(x, logits) if reference else jacobian_frobenius(x, logits)
+        else:
+            penalty = jacobian_projection(x, logits, projections)
         return F.cross_entropy(logits, y) + lam * penalty
     if name in ("margin-l2", "margin-l1"):
         return margin_loss(model, x, y, 2 if name == "margin-l2" else 1, 0.1 if name == "margin-l2" else 0.01)
@@ -204,7 +251,11 @@ def objective(name, model, x, y, lam=None, sigma=0.25, alpha=1.0, folds=1, proje
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--model", default="lenet5")
+    parser.add_argument("--model", default="lenet5", choices=sorted(MODELS))
+    parser.add_argument("--dropout", type=float, default=0.0, help="dropout of madry-cnn and madry-cnn-bn")
+    parser.add_argument("--reference-compat", action="store_true",
+                        help="the reference code's convention: input-gradient's 0.5*||grad of the batch-mean loss||^2 "
+                             "(lambda default 10^4.75), jacobian's first sample only")
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--objective", default="ce")
     parser.add_argument("--sigma", type=float, default=0.25)
@@ -219,15 +270,13 @@ def main():
     parser.add_argument("--data-dir", default=os.environ.get("BULWARK_DATA", os.path.expanduser("~/.bulwark/data")))
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    if args.model != "lenet5":
-        raise SystemExit("only lenet5 is written in PyTorch here")
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     images, labels = load_mnist(args.data_dir, train=True)
     images, labels = torch.from_numpy(images), torch.from_numpy(labels)
     order = torch.randperm(images.shape[0], generator=torch.Generator().manual_seed(args.seed))
-    model = lenet5()
+    model = MODELS[args.model](args.dropout)
     model.train()
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
 
@@ -239,14 +288,14 @@ def main():
         begin = time.perf_counter()
         optimizer.zero_grad()
         loss = objective(args.objective, model, x, y, lam=args.lam, sigma=args.sigma, alpha=args.alpha,
-                         folds=args.folds, projections=args.projections)
+                         folds=args.folds, projections=args.projections, reference=args.reference_compat)
         loss.backward()
         optimizer.step()
         elapsed = time.perf_counter() - begin
         if step >= args.warmup:
             times.append(elapsed * 1000)
 
-    print(json.dumps({"framework": "pytorch", "version": torch.__version__, "model": args.model,
+    print(json.dumps({"framework": "pytorch", "version": torch.__version__, "model": args.model, "dropout": args.dropout,
                       "objective": args.objective, "batch_size": args.batch_size, "threads": torch.get_num_threads(),
                       "steps": args.steps, "ms_per_step": statistics.median(times), "final_loss": float(loss)}))
 

@@ -22,6 +22,11 @@ internal static class CommonOptions
         Description = "libtorch intra-op threads (default: all cores, or $BULWARK_THREADS)",
     };
 
+    public static Option<double> Dropout() => new("--dropout")
+    {
+        Description = "Dropout where the architecture has one (mlp, madry-cnn, madry-cnn-bn, margin-lenet)",
+    };
+
     /// <summary>Accepts only <paramref name="names"/> (or no value), with a one-line error that lists them, checked while parsing.</summary>
     public static void AcceptOnly<T>(Option<T> option, IReadOnlyList<string> names, string what)
     {

@@ -12,6 +12,7 @@ internal static class BenchCommand
     public static Command Create()
     {
         var model = new Option<string>("--model") { DefaultValueFactory = _ => "lenet5" };
+        var dropout = CommonOptions.Dropout();
         var batchSize = new Option<int>("--batch-size") { DefaultValueFactory = _ => 128 };
         var objective = new ObjectiveOptions();
         var folds = new Option<int?>("--folds") { Description = "Noisy copies per batch of the augment objective (default 1): a step forwards B·(N+1) images" };
@@ -22,7 +23,7 @@ internal static class BenchCommand
         var threads = CommonOptions.Threads();
         var trainStep = new Command("train-step", "Median time of one training step (zero-grad + objective + backward + Adam step)")
         {
-            model, batchSize, folds, steps, warmup, seed, dataDir, threads,
+            model, dropout, batchSize, folds, steps, warmup, seed, dataDir, threads,
         };
         objective.AddTo(trainStep);
         trainStep.SetAction(parse =>
@@ -32,6 +33,7 @@ internal static class BenchCommand
             var options = new TrainStepBenchmarkOptions
             {
                 Model = parse.GetValue(model)!,
+                Dropout = parse.GetValue(dropout),
                 BatchSize = parse.GetValue(batchSize),
                 Objective = parse.GetValue(objective.Objective)!,
                 Settings = objective.Bind(parse, parse.GetValue(folds), parse.GetValue(seed)),
@@ -48,6 +50,7 @@ internal static class BenchCommand
                 {
                     ["framework"] = "bulwark",
                     ["model"] = options.Model,
+                    ["dropout"] = options.Dropout,
                     ["objective"] = options.Objective,
                     ["batch_size"] = options.BatchSize,
                     ["folds"] = options.Objective == "augment" ? options.Settings.Folds ?? 1 : null,

@@ -60,7 +60,7 @@ internal static class TrainCommand
             Description = "The reference's quirk: one noise tensor per fold, the same for every image (seeded with seed + fold)",
         };
         var widths = new Option<string?>("--widths") { Description = "Hidden widths for mlp, e.g. 1200,1200,1200" };
-        var dropout = new Option<double>("--dropout") { Description = "Dropout where the architecture has one (mlp, madry-cnn, madry-cnn-bn, margin-lenet)" };
+        var dropout = CommonOptions.Dropout();
         var limit = new Option<int?>("--train-samples") { Description = "Use only the first N training samples (quick runs)" };
         var normalize = new Option<string>("--normalize")
         {

@@ -12,6 +12,9 @@ public sealed record TrainStepBenchmarkOptions
 {
     public string Model { get; init; } = "lenet5";
 
+    /// <summary>Dropout where the architecture has one (as <see cref="ModelSpec.Dropout"/>); 0 = none.</summary>
+    public double Dropout { get; init; }
+
     public int BatchSize { get; init; } = 128;
 
     public string Objective { get; init; } = "ce";
@@ -51,6 +54,7 @@ public static class TrainStepBenchmark
             Channels = (int)data.ImageShape[0],
             ImageSize = (int)data.ImageShape[1],
             Classes = data.ClassCount,
+            Dropout = options.Dropout,
         };
         using var model = ModelZoo.Create(spec);
         model.Train();
