@@ -258,6 +258,176 @@ struct FastMaxPool2d : public torch::autograd::Function<FastMaxPool2d> {
     return {at::max_pool2d_with_indices_backward(grads[0], input, {2, 2}, {2, 2}, {0, 0}, {1, 1}, false, indices)};
   }
 };
+
+// Batch norm in training mode, differentiated twice: what double backprop through a batch-norm network (Ross &
+// Doshi-Velez's MNIST model) asks for. libtorch 1.13's double backward of batch norm is some thirty elementwise passes
+// over the activations; in that model's regularized step it was 29 % of the time (docs/BENCHMARKS.md, "Batch norm's
+// double backward"). The forward and the first backward stay libtorch's own kernels (the same values bit for bit); the
+// backward of the backward is one pass for five per-channel sums and one pass writing both gradients.
+//
+// Per channel, over its N values: x̂ = (x − μ)·r with r = 1/√(σ² + ε), g the output's gradient,
+//   dx = γ·r·P(g), dγ = Σ g·x̂, dβ = Σ g, where P(v) = v − mean(v) − x̂·mean(v·x̂).
+// With u, a, b the gradients flowing back into dx, dγ and dβ, and S = Σ u·dx + a·dγ + b·dβ:
+//   ∂S/∂g = γ·r·P(u) + a·x̂ + b
+//   ∂S/∂γ = r·N·K, where K = mean(u·g) − mean(u)·mean(g) − mean(g·x̂)·mean(u·x̂)
+//   ∂S/∂x = −γ·r²·(x̂·K + P(g)·mean(u·x̂) + P(u)·mean(g·x̂)) + a·r·P(g)
+// (∂r/∂x = −r²·x̂/N and ∂(Σ v·x̂)/∂x = r·P(v) for any v that does not depend on x.)
+bool UseFusedBatchNorm(const at::Tensor& x, const c10::optional<at::Tensor>& weight, const c10::optional<at::Tensor>& bias,
+                       bool training) {
+  const auto dense = [&](const at::Tensor& t) {
+    return t.device().is_cpu() && t.layout() == at::kStrided && t.scalar_type() == x.scalar_type();
+  };
+  const auto requiresGrad = [](const c10::optional<at::Tensor>& t) { return t.has_value() && t->defined() && t->requires_grad(); };
+  return training && at::GradMode::is_enabled() && (x.requires_grad() || requiresGrad(weight) || requiresGrad(bias)) &&
+         x.dim() >= 2 && (x.scalar_type() == at::kFloat || x.scalar_type() == at::kDouble) && dense(x) &&
+         weight.has_value() && weight->defined() && dense(*weight) && bias.has_value() && bias->defined() && dense(*bias);
+}
+
+// The double backward with differentiable ATen ops: taken when the double backward itself is to be differentiated
+// (a third derivative), so that it records a graph.
+std::vector<at::Tensor> BatchNormDoubleBackwardComposite(const at::Tensor& x, const at::Tensor& g, const at::Tensor& weight,
+                                                         const at::Tensor& u, const at::Tensor& a, const at::Tensor& b,
+                                                         double eps) {
+  std::vector<int64_t> dims{0};
+  for (int64_t d = 2; d < x.dim(); d++) dims.push_back(d);
+  std::vector<int64_t> shape(x.dim(), 1);
+  shape[1] = x.size(1);
+  const auto n = static_cast<double>(x.numel() / x.size(1));
+  const auto mean = [&](const at::Tensor& t) { return t.mean(dims, /*keepdim=*/true); };
+  const auto mu = mean(x);
+  const auto r = at::rsqrt((x - mu).square().mean(dims, true) + eps);
+  const auto xhat = (x - mu) * r;
+  const auto gamma = weight.reshape(shape);
+  const auto gMean = mean(g), gx = mean(g * xhat);
+  const auto pg = g - gMean - xhat * gx;
+  const auto uu = u.defined() ? u : at::zeros_like(x);
+  const auto uMean = mean(uu), ux = mean(uu * xhat);
+  const auto pu = uu - uMean - xhat * ux;
+  const auto k = mean(uu * g) - uMean * gMean - gx * ux;
+  auto gradX = -gamma * r.square() * (xhat * k + pg * ux + pu * gx);
+  auto gradG = gamma * r * pu;
+  if (a.defined()) {
+    gradX = gradX + a.reshape(shape) * r * pg;
+    gradG = gradG + a.reshape(shape) * xhat;
+  }
+  if (b.defined()) gradG = gradG + b.reshape(shape);
+  return {gradG, gradX, (r * k).sum(dims) * n};
+}
+
+template <typename S>
+void BatchNormDoubleBackwardKernel(const at::Tensor& x, const at::Tensor& g, const at::Tensor& weight,
+                                   const at::Tensor& mean, const at::Tensor& invstd, const at::Tensor& u,
+                                   const at::Tensor& a, const at::Tensor& b, at::Tensor& gradG, at::Tensor& gradX,
+                                   at::Tensor& gradWeight) {
+  const int64_t batch = x.size(0), channels = x.size(1), inner = x.numel() / (batch * channels);
+  const S* xs = x.data_ptr<S>();
+  const S* gs = g.data_ptr<S>();
+  const S* us = u.defined() ? u.data_ptr<S>() : nullptr;
+  const auto meanD = mean.to(at::kDouble).contiguous(), invstdD = invstd.to(at::kDouble).contiguous();
+  const auto weightD = weight.to(at::kDouble).contiguous();
+  const auto aD = a.defined() ? a.to(at::kDouble).contiguous() : at::Tensor();
+  const auto bD = b.defined() ? b.to(at::kDouble).contiguous() : at::Tensor();
+  S* ggs = gradG.defined() ? gradG.data_ptr<S>() : nullptr;
+  S* gxs = gradX.defined() ? gradX.data_ptr<S>() : nullptr;
+  double* gws = gradWeight.defined() ? gradWeight.data_ptr<double>() : nullptr;
+  const double n = static_cast<double>(batch * inner);
+  at::parallel_for(0, channels, 1, [&](int64_t c0, int64_t c1) {
+    for (int64_t c = c0; c < c1; c++) {
+      const double mu = meanD.data_ptr<double>()[c], r = invstdD.data_ptr<double>()[c];
+      const double gamma = weightD.data_ptr<double>()[c];
+      const double ac = aD.defined() ? aD.data_ptr<double>()[c] : 0.0;
+      const double bc = bD.defined() ? bD.data_ptr<double>()[c] : 0.0;
+      double sumU = 0, sumG = 0, sumUX = 0, sumGX = 0, sumUG = 0;
+      for (int64_t i = 0; i < batch; i++) {
+        const int64_t offset = (i * channels + c) * inner;
+        for (int64_t j = 0; j < inner; j++) {
+          const double xhat = (static_cast<double>(xs[offset + j]) - mu) * r, gv = gs[offset + j];
+          sumG += gv;
+          sumGX += gv * xhat;
+          if (us != nullptr) {
+            const double uv = us[offset + j];
+            sumU += uv;
+            sumUX += uv * xhat;
+            sumUG += uv * gv;
+          }
+        }
+      }
+      const double gMean = sumG / n, gx = sumGX / n, uMean = sumU / n, ux = sumUX / n;
+      const double k = sumUG / n - uMean * gMean - gx * ux;
+      if (gws != nullptr) gws[c] = r * n * k;
+      const double gr = gamma * r, gr2 = gamma * r * r;
+      for (int64_t i = 0; i < batch; i++) {
+        const int64_t offset = (i * channels + c) * inner;
+        for (int64_t j = 0; j < inner; j++) {
+          const double xhat = (static_cast<double>(xs[offset + j]) - mu) * r, gv = gs[offset + j];
+          const double uv = us != nullptr ? static_cast<double>(us[offset + j]) : 0.0;
+          const double pg = gv - gMean - xhat * gx, pu = uv - uMean - xhat * ux;
+          if (ggs != nullptr) ggs[offset + j] = static_cast<S>(gr * pu + ac * xhat + bc);
+          if (gxs != nullptr) gxs[offset + j] = static_cast<S>(-gr2 * (xhat * k + pg * ux + pu * gx) + ac * r * pg);
+        }
+      }
+    }
+  });
+}
+
+// The first backward of training-mode batch norm as a function of (g, x, γ), so that its own backward is ours.
+struct BatchNormBackwardFunction : public torch::autograd::Function<BatchNormBackwardFunction> {
+  static torch::autograd::variable_list forward(torch::autograd::AutogradContext* ctx, const at::Tensor& g,
+                                                const at::Tensor& x, const at::Tensor& weight, const at::Tensor& mean,
+                                                const at::Tensor& invstd, double eps) {
+    ctx->save_for_backward({g, x, weight, mean, invstd});
+    ctx->saved_data["eps"] = eps;
+    auto [gradX, gradWeight, gradBias] = at::native_batch_norm_backward(
+        g, x, weight, c10::nullopt, c10::nullopt, mean, invstd, /*train=*/true, eps, {true, true, true});
+    return {gradX, gradWeight, gradBias};
+  }
+
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grads) {
+    const auto saved = ctx->get_saved_variables();
+    const auto &g = saved[0], &x = saved[1], &weight = saved[2], &mean = saved[3], &invstd = saved[4];
+    const auto eps = ctx->saved_data["eps"].toDouble();
+    const auto &u = grads[0], &a = grads[1], &b = grads[2];
+    const bool needG = ctx->needs_input_grad(0), needX = ctx->needs_input_grad(1), needWeight = ctx->needs_input_grad(2);
+    if (at::GradMode::is_enabled()) {
+      auto parts = BatchNormDoubleBackwardComposite(x, g, weight, u, a, b, eps);
+      return {needG ? parts[0] : at::Tensor(), needX ? parts[1] : at::Tensor(), needWeight ? parts[2] : at::Tensor(),
+              at::Tensor(), at::Tensor(), at::Tensor()};
+    }
+    const auto xc = x.contiguous(), gc = g.contiguous();
+    const auto uc = u.defined() ? u.contiguous() : at::Tensor();
+    auto gradG = needG ? at::empty_like(xc) : at::Tensor();
+    auto gradX = needX ? at::empty_like(xc) : at::Tensor();
+    auto gradWeight = needWeight ? at::empty({x.size(1)}, x.options().dtype(at::kDouble)) : at::Tensor();
+    AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "bulwark_batch_norm_double_backward", [&] {
+      BatchNormDoubleBackwardKernel<scalar_t>(xc, gc, weight, mean, invstd, uc, a, b, gradG, gradX, gradWeight);
+    });
+    return {gradG, gradX, gradWeight.defined() ? gradWeight.to(weight.scalar_type()) : at::Tensor(), at::Tensor(),
+            at::Tensor(), at::Tensor()};
+  }
+};
+
+struct FusedBatchNorm : public torch::autograd::Function<FusedBatchNorm> {
+  static at::Tensor forward(torch::autograd::AutogradContext* ctx, const at::Tensor& x, const at::Tensor& weight,
+                            const at::Tensor& bias, const c10::optional<at::Tensor>& runningMean,
+                            const c10::optional<at::Tensor>& runningVar, double momentum, double eps) {
+    // the running statistics are optional arguments: a custom function cannot take an undefined tensor
+    auto [out, mean, invstd] = at::native_batch_norm(x, weight, bias, runningMean, runningVar, /*training=*/true,
+                                                     momentum, eps);
+    ctx->save_for_backward({x, weight, mean, invstd});
+    ctx->saved_data["eps"] = eps;
+    return out;
+  }
+
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grads) {
+    const auto saved = ctx->get_saved_variables();
+    const auto eps = ctx->saved_data["eps"].toDouble();
+    auto parts = BatchNormBackwardFunction::apply(grads[0], saved[0], saved[1], saved[2], saved[3], eps);
+    return {ctx->needs_input_grad(0) ? parts[0] : at::Tensor(), ctx->needs_input_grad(1) ? parts[1] : at::Tensor(),
+            ctx->needs_input_grad(2) ? parts[2] : at::Tensor(), at::Tensor(), at::Tensor(), at::Tensor(), at::Tensor()};
+  }
+};
 }  // namespace
 
 extern "C" {
@@ -320,8 +490,12 @@ int32_t BwNn_batchNorm(BwTensor x, BwTensor weight, BwTensor bias, BwTensor runn
                        int32_t training, double momentum, double eps, BwTensor* out) {
   return Guard([&] {
     BW_CHECK_OUT(out);
-    *out = Wrap(at::batch_norm(T(x), Opt(weight), Opt(bias), Opt(runningMean), Opt(runningVar), training != 0, momentum,
-                               eps, /*cudnn_enabled=*/true));
+    if (UseFusedBatchNorm(T(x), Opt(weight), Opt(bias), training != 0)) {
+      *out = Wrap(FusedBatchNorm::apply(T(x), T(weight), T(bias), Opt(runningMean), Opt(runningVar), momentum, eps));
+    } else {
+      *out = Wrap(at::batch_norm(T(x), Opt(weight), Opt(bias), Opt(runningMean), Opt(runningVar), training != 0, momentum,
+                                 eps, /*cudnn_enabled=*/true));
+    }
   });
 }
 

@@ -53,6 +53,14 @@ public sealed class SecondOrderTests
         ["adaptive_avg_pool2d_of_exp"] = (s => [s.Uniform([1, 2, 5, 4])], x => Functional.AdaptiveAvgPool2d(x[0].Exp(), (2, 3))),
         ["batch_norm_train"] = (s => [s.Uniform([4, 3], -2, 2), s.Uniform([3], 0.5, 1.5), s.Uniform([3])],
             x => Functional.BatchNorm(x[0], null, null, x[1], x[2], training: true)),
+        // the output's gradient depends on the inputs too (as in double backprop through a network), so every term of
+        // batch norm's double backward is exercised: with respect to x, γ and the incoming gradient
+        ["batch_norm_train_then_tanh"] = (s => [s.Uniform([5, 3], -2, 2), s.Uniform([3], 0.5, 1.5), s.Uniform([3])],
+            x => Functional.BatchNorm(x[0], null, null, x[1], x[2], training: true).Tanh()),
+        ["batch_norm2d_train_of_conv2d_then_softplus"] = (s => [s.Uniform([3, 2, 4, 4]), s.Uniform([3, 2, 3, 3]), s.Uniform([3], 0.5, 1.5), s.Uniform([3])],
+            x => Functional.BatchNorm(Functional.Conv2d(x[0], x[1], padding: (1, 1)), null, null, x[2], x[3], training: true).Softplus()),
+        ["batch_norm2d_train_shift_only_then_tanh"] = (s => [s.Uniform([4, 2, 3, 3], -2, 2), s.Uniform([2])],
+            x => Functional.BatchNorm(x[0], null, null, Torch.Ones([2], DType.Float64), x[1], training: true).Tanh()),
         ["cross_entropy"] = (s => [s.Uniform([4, 5], -2, 2)], x => Functional.CrossEntropy(x[0], Torch.TensorOf(3L, 0L, 4L, 3L))),
         ["cross_entropy_of_linear"] = (s => [s.Uniform([4, 3]), s.Uniform([5, 3]), s.Uniform([5])],
             x => Functional.CrossEntropy(Functional.Linear(x[0], x[1], x[2]), Torch.TensorOf(1L, 4L, 0L, 2L), Reduction.Sum)),
@@ -102,5 +110,48 @@ public sealed class SecondOrderTests
         var expected = mask.T.Matmul(v).ToArray<double>();
         grads[1]!.ToArray<double>().ShouldBe(expected, 1e-12);
         (grads[0] is null || grads[0]!.ToArray<double>().All(g => g == 0)).ShouldBeTrue();
+    }
+
+    [Fact]
+    public void Should_match_finite_differences_of_the_second_gradient_When_batch_norm_is_differentiated_three_times()
+    {
+        // Given: q(x) = z · ∂/∂x (v · ∂f/∂x) with f = Σ w·tanh(BN(x)) in training mode. Built with a graph, the second
+        // gradient takes batch norm's composite double backward; built without, its fused kernel.
+        using var scope = TensorScope.Begin();
+        using var samples = new Samples(seed: 603);
+        var x0 = samples.Uniform([4, 3, 2, 2], -2, 2);
+        var gamma = samples.Uniform([3], 0.5, 1.5);
+        var beta = samples.Uniform([3]);
+        var w = samples.Uniform([4, 3, 2, 2]);
+        var v = samples.Uniform([4, 3, 2, 2]);
+        var z = samples.Uniform([4, 3, 2, 2]);
+        Tensor SecondGradient(Tensor x, bool createGraph)
+        {
+            var f = (Functional.BatchNorm(x, null, null, gamma, beta, training: true).Tanh() * w).Sum();
+            var first = Autograd.Grad(f, x, createGraph: true);
+            return Autograd.Grad((first * v).Sum(), x, createGraph: createGraph);
+        }
+
+        // When
+        var x = x0.Clone().RequiresGrad_();
+        var third = Autograd.Grad((SecondGradient(x, createGraph: true) * z).Sum(), x).ToArray<double>();
+
+        // Then: central differences of q, each q computed through the fused kernel
+        const double h = 1e-5;
+        var point = x0.ToArray<double>();
+        for (var i = 0; i < point.Length; i++)
+        {
+            double Q(double delta)
+            {
+                using var inner = TensorScope.Begin();
+                var shifted = (double[])point.Clone();
+                shifted[i] += delta;
+                var xi = Torch.TensorOf(shifted).Reshape(x0.Shape).RequiresGrad_();
+                return (SecondGradient(xi, createGraph: false) * z).Sum().ToDouble();
+            }
+
+            var numerical = (Q(h) - Q(-h)) / (2 * h);
+            third[i].ShouldBe(numerical, 1e-5 + 1e-4 * Math.Abs(numerical), $"element {i}");
+        }
     }
 }
