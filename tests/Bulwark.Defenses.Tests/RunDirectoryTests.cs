@@ -25,6 +25,30 @@ public sealed class RunDirectoryTests
         ["epoch", "train_loss", "train_accuracy", "validation_loss", "validation_accuracy", "learning_rate", "seconds", "samples_per_second", "best"];
 
     [Fact]
+    public void Should_RefuseASecondTrainerAndWriteNothing_When_TheRunIsHeld()
+    {
+        // Given: a run held by another trainer (the same lock another process would take)
+        using var folder = new TemporaryFolder();
+        using var train = TinyRuns.Problem.Make(100, sampleSeed: 1);
+        var spec = TinyRuns.Mlp();
+        var run = new RunDirectory(folder["run"]);
+        var held = run.Lock();
+
+        // When
+        var error = Should.Throw<InvalidOperationException>(() => new Trainer(Options, new CrossEntropyObjective()).Fit(spec, train, null, run));
+
+        // Then: a clear error, and the run's folder holds only the lock
+        error.Message.ShouldContain("being trained by another process");
+        Directory.GetFiles(run.Path).Select(Path.GetFileName).ShouldBe([".lock"]);
+
+        // And when the holder lets go, training proceeds and leaves no lock behind
+        held.Dispose();
+        new Trainer(Options, new CrossEntropyObjective()).Fit(spec, train, null, run);
+        run.HasCheckpoint.ShouldBeTrue();
+        File.Exists(Path.Combine(run.Path, ".lock")).ShouldBeFalse();
+    }
+
+    [Fact]
     public void Should_HoldConfigSpecMetricsBestWeightsAndCheckpointOnly_When_ARunFinishes()
     {
         // Given

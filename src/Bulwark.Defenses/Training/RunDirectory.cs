@@ -49,6 +49,47 @@ public sealed class RunDirectory
 
     public void Create() => Directory.CreateDirectory(Path);
 
+    /// <summary>
+    /// Holds the run for this trainer until disposed (<c>.lock</c> in the folder, locked by the operating system, so a
+    /// killed process leaves no stale lock). A second trainer on the same folder, in this process or another, gets a
+    /// clear error instead of both writing its checkpoints.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Another trainer holds the run.</exception>
+    public IDisposable Lock()
+    {
+        Create();
+        var file = Combine(".lock");
+        try
+        {
+            return new RunLock(new FileStream(file, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None), file);
+        }
+        catch (IOException e)
+        {
+            throw new InvalidOperationException(
+                $"{Path} is being trained by another process (it holds {file}); wait for it to finish or choose another --out", e);
+        }
+    }
+
+    private sealed class RunLock(FileStream stream, string file) : IDisposable
+    {
+        public void Dispose()
+        {
+            // removed while still held: a trainer that opens the name meanwhile gets a new file and its own lock
+            try
+            {
+                File.Delete(file);
+            }
+            catch (IOException)
+            {
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+
+            stream.Dispose();
+        }
+    }
+
     public void WriteModelSpec(ModelSpec spec) => AtomicFile.WriteAllText(ModelSpecFile, spec.ToJson());
 
     public ModelSpec ReadModelSpec()

@@ -65,8 +65,9 @@ public sealed class Trainer(TrainerOptions options, ITrainingObjective objective
         using var model = ModelZoo.Create(spec);
         using var optimizer = CreateOptimizer(model);
 
-        // Only now: an unknown model or optimizer must not leave an empty run directory behind.
-        run.Create();
+        // Only now: an unknown model or optimizer must not leave an empty run directory behind. The lock comes before
+        // the checkpoint is read, so that two trainers never continue the same run.
+        using var runLock = run.Lock();
         var (trainPart, validationPart) = Options.ValidationSplit > 0
             ? DatasetSplit.TrainValidation(train, Options.ValidationSplit, Options.Seed)
             : (train, null);
