@@ -49,6 +49,35 @@ public sealed class ReproductionTests
     }
 
     [Fact]
+    public void Should_OrderRunsByTheMeanHeightOfTheirCurves_When_ChecksUseFgsmMeanAndJsmaMean()
+    {
+        // Given: ε = 0 is clean accuracy and stays out of the FGSM mean; B's FGSM curve is higher on average though it
+        // is lower at the first ε, A's JSMA curve is higher
+        var a = Result("a", 0.99, epsilons: [0, 0.1, 0.2, 0.3], fgsm: [0.99, 0.90, 0.40, 0.10]) with { JsmaThetas = [0.5, 1], JsmaAccuracy = [0.6, 0.4] };
+        var b = Result("b", 0.97, epsilons: [0, 0.1, 0.2, 0.3], fgsm: [0.90, 0.80, 0.60, 0.30]) with { JsmaThetas = [0.5, 1], JsmaAccuracy = [0.5, 0.3] };
+        var clean = Result("clean", 0.99, epsilons: [0], fgsm: [0.99]);
+        ReproductionCheck[] checks =
+        [
+            new("FGSM: b above a", "fgsm-mean", "b", "a"),
+            new("FGSM: a above b", "fgsm-mean", "a", "b"),
+            new("JSMA: a above b", "jsma-mean", "a", "b"),
+            new("JSMA: b above a", "jsma-mean", "b", "a"),
+            new("no attacked ε", "fgsm-mean", "clean", "a"),
+            new("no JSMA", "jsma-mean", "clean", "a"),
+        ];
+
+        // When
+        var evaluated = ReproductionResult.Evaluate(checks, [a, b, clean]);
+
+        // Then: means 0.4667 against 0.5667 (FGSM) and 0.5 against 0.4 (JSMA)
+        evaluated.Select(c => c.Holds).ShouldBe([true, false, true, false, null, null]);
+        evaluated[0].Value!.Value.ShouldBe((0.8 + 0.6 + 0.3) / 3, 1e-12);
+        evaluated[0].Bound!.Value.ShouldBe((0.9 + 0.4 + 0.1) / 3, 1e-12);
+        evaluated[2].Value!.Value.ShouldBe(0.5, 1e-12);
+        Should.Throw<ArgumentException>(() => a.Metric("fgsm-median")).Message.ShouldContain("jsma-mean");
+    }
+
+    [Fact]
     public void Should_KeepTheRunsAPostProcessingRunStartsFrom_When_OverridingTheRunList()
     {
         // Given

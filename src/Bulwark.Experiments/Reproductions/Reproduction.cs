@@ -127,7 +127,9 @@ public sealed record Reproduction
 /// <summary>
 /// A claim to check on the measurements: <c>metric(run) ≥ bound</c> (≤ with <paramref name="AtMost"/>), where
 /// <c>bound = Factor·metric(Reference) + Offset</c>, or just <c>Offset</c> without a reference. Metrics: <c>accuracy</c>,
-/// <c>error</c> (1 − accuracy), <c>rho</c>, <c>fgsm:ε</c> (accuracy under FGSM at ε) and <c>fgsm-error:ε</c>.
+/// <c>error</c> (1 − accuracy), <c>rho</c>, <c>fgsm:ε</c> (accuracy under FGSM at ε), <c>fgsm-error:ε</c>, and the mean
+/// heights of the accuracy curves, <c>fgsm-mean</c> (over the evaluated ε &gt; 0) and <c>jsma-mean</c> (over the evaluated θ),
+/// which order defenses as a figure of curves does.
 /// </summary>
 public sealed record ReproductionCheck(
     [property: JsonPropertyName("description")] string Description,

@@ -70,6 +70,18 @@ public sealed record ReproductionRunResult
             return Rho;
         }
 
+        if (metric == "fgsm-mean")
+        {
+            // the curve's height over its attacked points: ε = 0 is clean accuracy, not robustness
+            var attacked = FgsmEpsilons.Select((epsilon, i) => (epsilon, i)).Where(p => p.epsilon > 0).Select(p => FgsmAccuracy[p.i]).ToList();
+            return attacked.Count > 0 ? attacked.Average() : null;
+        }
+
+        if (metric == "jsma-mean")
+        {
+            return JsmaAccuracy.Count > 0 ? JsmaAccuracy.Average() : null;
+        }
+
         var colon = metric.IndexOf(':');
         if (colon > 0 && double.TryParse(metric[(colon + 1)..], NumberStyles.Float, CultureInfo.InvariantCulture, out var epsilon))
         {
@@ -90,7 +102,7 @@ public sealed record ReproductionRunResult
             return null;
         }
 
-        throw new ArgumentException($"unknown metric '{metric}'; known: accuracy, error, rho, fgsm:ε, fgsm-error:ε", nameof(metric));
+        throw new ArgumentException($"unknown metric '{metric}'; known: accuracy, error, rho, fgsm:ε, fgsm-error:ε, fgsm-mean, jsma-mean", nameof(metric));
     }
 }
 
