@@ -9,17 +9,12 @@ import argparse
 
 import torch
 
-from train_step import MODELS, objective
+from train_step import MODELS, add_step_arguments, step_loss
 
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--model", default="lenet5", choices=sorted(MODELS))
-    parser.add_argument("--dropout", type=float, default=0.0)
-    parser.add_argument("--batch-size", type=int, default=128)
-    parser.add_argument("--objective", default="ce")
-    parser.add_argument("--lambda", dest="lam", type=float, default=None)
-    parser.add_argument("--reference-compat", action="store_true")
+    add_step_arguments(parser)
     parser.add_argument("--steps", type=int, default=3)
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--threads", type=int, default=1)
@@ -36,7 +31,7 @@ def main():
 
     def step():
         optimizer.zero_grad()
-        objective(args.objective, model, x, y, lam=args.lam, reference=args.reference_compat).backward()
+        step_loss(args, model, x, y).backward()
         optimizer.step()
 
     for _ in range(args.warmup):

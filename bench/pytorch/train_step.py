@@ -249,8 +249,8 @@ def objective(name, model, x, y, lam=None, sigma=0.25, alpha=1.0, folds=1, proje
     raise SystemExit(f"unknown objective {name}")
 
 
-def main():
-    parser = argparse.ArgumentParser()
+def add_step_arguments(parser):
+    """The model and objective options of a step, shared with profile_step.py."""
     parser.add_argument("--model", default="lenet5", choices=sorted(MODELS))
     parser.add_argument("--dropout", type=float, default=0.0, help="dropout of madry-cnn and madry-cnn-bn")
     parser.add_argument("--reference-compat", action="store_true",
@@ -264,6 +264,17 @@ def main():
     parser.add_argument("--lambda", dest="lam", type=float, default=None,
                         help="regularizer weight (default: the objective's, as Bulwark's)")
     parser.add_argument("--projections", type=int, default=1, help="random projections of jacobian-projection")
+
+
+def step_loss(args, model, x, y):
+    """The objective named by add_step_arguments' options on one batch."""
+    return objective(args.objective, model, x, y, lam=args.lam, sigma=args.sigma, alpha=args.alpha, folds=args.folds,
+                     projections=args.projections, reference=args.reference_compat)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    add_step_arguments(parser)
     parser.add_argument("--steps", type=int, default=50)
     parser.add_argument("--warmup", type=int, default=10)
     parser.add_argument("--threads", type=int, default=os.cpu_count())
@@ -287,8 +298,7 @@ def main():
         x, y = images.index_select(0, index), labels.index_select(0, index)
         begin = time.perf_counter()
         optimizer.zero_grad()
-        loss = objective(args.objective, model, x, y, lam=args.lam, sigma=args.sigma, alpha=args.alpha,
-                         folds=args.folds, projections=args.projections, reference=args.reference_compat)
+        loss = step_loss(args, model, x, y)
         loss.backward()
         optimizer.step()
         elapsed = time.perf_counter() - begin
