@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Bulwark's FGSM, BIM/PGD-40, DeepFool and C&W L2 against their PyTorch twins (bench/pytorch/attacks.py) on the same weights
+# Bulwark's FGSM, BIM/PGD-40, DeepFool, C&W L2 and JSMA against their PyTorch twins (bench/pytorch/attacks.py) on the same weights
 # and the same MNIST test images, in one run: fidelity (largest difference between the adversarial examples: against the
 # twin as it runs by default, and against the twin taking Bulwark's kernel for first-layer input gradients and forming
-# DeepFool's w_k = ∇(f_k − f_label) as Bulwark does, so that rounding does not count as a difference) and throughput (images per second; each side's median over
+# DeepFool's w_k = ∇(f_k − f_label) and JSMA's α, β as Bulwark does, so that rounding does not count as a difference) and throughput (images per second; each side's median over
 # --rounds rounds, the twin on PyTorch's default kernels).
 #   bench/attacks.sh --run runs/lenet5 [--samples 1000] [--batch-size 250] [--threads 2] [--rounds 3]
 #   ATTACKS="bim cw" bench/attacks.sh ...   runs a subset
@@ -36,6 +36,8 @@ for attack in $attacks; do
     deepfool) ours_args="--norm l2 --steps 50"; theirs_args="--steps 50" ;;
     # C&W: 5 binary-search steps of 200 Adam steps each (the defaults, 9 × 1000, take minutes per batch on 2 cores)
     cw) ours_args="--norm l2 --steps 200 --search-steps 5"; theirs_args="--steps 200 --search-steps 5" ;;
+    # JSMA: γ 0.145, θ +1, towards the runner-up class (Bulwark's defaults)
+    jsma) ours_args="--norm l0"; theirs_args="" ;;
   esac
   ours=() theirs=() diff="" differing="" l2_ours="" l2_theirs=""
   for ((r = 0; r < rounds; r++)); do

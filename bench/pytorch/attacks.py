@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The PyTorch twins of Bulwark's FGSM, PGD/BIM, DeepFool and C&W L2, run on the same weights and inputs.
+"""The PyTorch twins of Bulwark's FGSM, PGD/BIM, DeepFool, C&W L2 and JSMA, run on the same weights and inputs.
 
 Written from the algorithms' descriptions (the same choices Bulwark makes: ground-truth labels, freeze an input once
 it is adversarial, DeepFool's candidates = top-10 original logits, step (|f|/||w|| + 1e-4)·w/||w||, check at
@@ -174,6 +174,59 @@ def deepfool_plain(model, x, y, steps=50, overshoot=0.02, candidates=10, differe
     return (x + (1 + overshoot) * total).clamp(0, 1)
 
 
+def jsma(model, x, y, gamma=0.145, theta=1.0, two_gradients=False):
+    """Papernot et al.'s saliency map attack, untargeted towards the runner-up class of the clean logits, as a PyTorch
+    user writes it (cleverhans, torchattacks): each iteration the logits' whole Jacobian, one backward per class, then
+    the pair scores of all n² feature pairs as [batch, n, n] tensors. An input stops once its label is lost or no pair
+    qualifies. With two_gradients, α and β come from two backward passes as Bulwark forms them (fidelity runs)."""
+    n = x[0].numel()
+    with torch.no_grad():
+        logits = model(x)
+        target = logits.scatter(1, y[:, None], float("-inf")).argmax(1)
+    adv = x.flatten(1).clone()
+    domain = adv < 1 if theta > 0 else adv > 0
+    sign = 1.0 if theta > 0 else -1.0
+    active = torch.arange(len(x))
+    distinct = ~torch.eye(n, dtype=torch.bool)
+    for _ in range(int(gamma * n / 2)):
+        if len(active) == 0:
+            break
+        cur = adv[active].view(-1, *x.shape[1:]).clone().requires_grad_()
+        out = model(cur)
+        t = target[active]
+        if two_gradients:
+            (alpha,) = torch.autograd.grad(out.gather(1, t[:, None]).sum(), cur, retain_graph=True)
+            (total,) = torch.autograd.grad(out.sum(), cur)
+            alpha, beta = alpha.flatten(1), (total - alpha).flatten(1)
+        else:
+            rows = [torch.autograd.grad(out[:, k].sum(), cur, retain_graph=k < out.shape[1] - 1)[0].flatten(1)
+                    for k in range(out.shape[1])]
+            jac = torch.stack(rows, 1)
+            alpha = jac.gather(1, t[:, None, None].expand(-1, 1, n)).squeeze(1)
+            beta = jac.sum(1) - alpha
+        a, b = alpha * sign, beta * sign
+        pa, pb = a[:, :, None] + a[:, None, :], b[:, :, None] + b[:, None, :]
+        dom = domain[active]
+        ok = (pa > 0) & (pb < 0) & dom[:, :, None] & dom[:, None, :] & distinct
+        best, index = ((-pa * pb) * ok).flatten(1).max(1)
+        working = out.argmax(1) == y[active]
+        keep = working & (best > 0)
+        active, index = active[keep], index[keep]
+        p_, q_ = index // n, index % n
+        rows_ = adv[active]
+        for f in (p_, q_):
+            rows_[torch.arange(len(active)), f] = (rows_[torch.arange(len(active)), f] + theta).clamp(0, 1)
+        adv[active] = rows_
+        dom_ = domain[active]
+        dom_[torch.arange(len(active)), p_] = False
+        dom_[torch.arange(len(active)), q_] = False
+        domain[active] = dom_
+    adv = adv.view_as(x)
+    with torch.no_grad():
+        success = model(adv).argmax(1) != y
+    return torch.where(success.view(-1, *([1] * (x.dim() - 1))), adv, x)
+
+
 def carlini_wagner(model, x, y, steps=1000, search_steps=9, c0=1e-3, lr=0.01, kappa=0.0, abort_early=True):
     """Carlini-Wagner L2 as the original code runs it: the whole batch every Adam step (TensorFlow's Adam, eps outside
     the square root), the batch stops a search step when its summed loss stalls, per-sample binary search over c."""
@@ -233,7 +286,7 @@ def carlini_wagner(model, x, y, steps=1000, search_steps=9, c0=1e-3, lr=0.01, ka
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--run", required=True)
-    p.add_argument("--attack", required=True, choices=["fgsm", "pgd", "bim", "deepfool", "cw"])
+    p.add_argument("--attack", required=True, choices=["fgsm", "pgd", "bim", "deepfool", "cw", "jsma"])
     p.add_argument("--eps", type=float, default=0.3)
     p.add_argument("--steps", type=int, default=40)
     p.add_argument("--step-size", type=float, default=0.01)
@@ -264,6 +317,8 @@ def main():
             outs.append(pgd(model, x, y, a.eps, a.steps, a.step_size))
         elif a.attack == "cw":
             outs.append(carlini_wagner(model, x, y, steps=a.steps, search_steps=a.search_steps))
+        elif a.attack == "jsma":
+            outs.append(jsma(model, x, y, two_gradients=a.same_kernels))
         else:
             outs.append(deepfool(model, x, y, steps=a.steps) if a.batched
                         else deepfool_plain(model, x, y, steps=a.steps, difference_gradients=a.same_kernels))

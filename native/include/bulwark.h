@@ -268,6 +268,14 @@ BW_API int32_t BwOptim_tanhAdamStep(BwTensor w, BwTensor firstMoment, BwTensor s
                                     double stepSize, double beta1, double beta2, double epsilon,
                                     BwTensor* squaredDistance);
 
+/* ---- attack kernels ------------------------------------------------------------------------ */
+/* The saliency map's pair search (JSMA), per row of alpha, beta [rows, n] (same floating dtype) and domain (bool,
+   [rows, n]), CPU only: with s = +1 (increase) or -1, A = s*(alpha_p + alpha_q) and B = s*(beta_p + beta_q), the pair
+   p < q of domain features with A > 0 and B < 0 that maximises -A*B (ties to the first in row-major order). bestPair
+   [rows, 2] int64 holds (p, q), found [rows] bool whether any pair qualified ((0, 0) where none did). */
+BW_API int32_t BwAttack_saliencyPairs(BwTensor alpha, BwTensor beta, BwTensor domain, int32_t increase,
+                                      BwTensor* bestPair, BwTensor* found);
+
 /* ---- autograd ------------------------------------------------------------------------------ */
 /* gradOutputs may be NULL (all ones-like for scalars) or contain NULL entries */
 BW_API int32_t BwAutograd_backward(const BwTensor* outputs, const BwTensor* gradOutputs, int32_t count,

@@ -114,6 +114,23 @@ public sealed class AttackContext : IDisposable
     }
 
     /// <summary>
+    /// Logits [N, K], the gradient of each input's target logit f_t, and that of the sum of its other logits
+    /// Σ_{j≠t} f_j, both [N, ...]: the two rows of the Jacobian the saliency map needs, from two backward passes (the
+    /// target's, and the sum of all logits') where the whole Jacobian takes K.
+    /// </summary>
+    public (Tensor Logits, Tensor Target, Tensor Others) TargetLogitGradients(Tensor inputs, Tensor targets)
+    {
+        ArgumentNullException.ThrowIfNull(targets);
+        using var scope = TensorScope.Begin();
+        var x = inputs.Detach().RequiresGrad_();
+        var logits = Model.Logits(x);
+        var target = Autograd.Grad(logits.Gather(1, targets.Unsqueeze(1)).Sum(), x, retainGraph: true);
+        var all = Autograd.Grad(logits.Sum(), x);
+        GradientEvaluations += 2 * inputs.Size(0);
+        return (scope.Keep(logits.Detach()), scope.Keep(target), scope.Keep(all.Sub(target)));
+    }
+
+    /// <summary>
     /// Logits [N, K] and, for each column j of <paramref name="classes"/> [N, M], the gradient of
     /// f_{classes[i, j]} − f_{labels[i]} with respect to input i, [N, M, ...]: DeepFool's w_k, with one backward pass per
     /// column through the retained graph — the label's own gradient is never formed, so M other classes cost M passes.

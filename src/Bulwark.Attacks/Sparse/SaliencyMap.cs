@@ -32,8 +32,9 @@ public sealed record SaliencyMapOptions
 /// most γ·n of its n features change. Untargeted criteria steer towards the class with the second-largest logit of
 /// the original input (the closest class by the logits; deterministic, where torchattacks draws one at random) and
 /// stop as soon as the label is lost. Norm ℓ0 (each value counts, channels separately, as the paper's features);
-/// inputs [N, ...] in the model's box; batched, with the pair search in chunks of the batch so that its n² scores
-/// stay within about 64 MB per tensor. Inputs for which nothing was found are returned unchanged.
+/// inputs [N, ...] in the model's box. Each iteration takes two backward passes (∂Z_t/∂x and ∂ΣZ/∂x; β is their
+/// difference), not one per class, and the O(n²) pair search runs as one native loop per input on the CPU (in chunks of
+/// the batch as tensor operations elsewhere). Inputs for which nothing was found are returned unchanged.
 /// <code>var result = new JacobianSaliencyMap().Run(model, x, new TargetedMisclassification(targets));</code>
 /// </summary>
 public sealed class JacobianSaliencyMap : MinimumNormAttack
@@ -84,13 +85,9 @@ public sealed class JacobianSaliencyMap : MinimumNormAttack
             using var step = TensorScope.Begin();
             sampleShape[0] = active.Size(0);
             var current = adversarial.IndexSelect(0, active).View(sampleShape);
-            var (logits, jacobian) = context.LogitJacobian(current);
+            var (logits, target, others) = context.TargetLogitGradients(current, targets.IndexSelect(0, active));
             var working = criterion.Select(active).IsAdversarial(logits).LogicalNot();
-            var activeTargets = targets.IndexSelect(0, active);
-            var flat = jacobian.Flatten(2);
-            var alpha = flat.Gather(1, activeTargets.View(-1, 1, 1).Expand(flat.Size(0), 1, features)).Squeeze(1);
-            var beta = flat.Sum(1).Sub(alpha);
-            var (pairs, found) = BestPairs(alpha, beta, domain.IndexSelect(0, active), increase);
+            var (pairs, found) = BestPairs(target.Flatten(1), others.Flatten(1), domain.IndexSelect(0, active), increase);
 
             // inputs that met the criterion are done; those with no admissible pair have failed
             var keep = working.LogicalAnd(found).Nonzero().Squeeze(1);
@@ -118,10 +115,17 @@ public sealed class JacobianSaliencyMap : MinimumNormAttack
 
     /// <summary>
     /// The saliency map over feature pairs (Algorithm 3): for each row, the pair p ≠ q of the domain maximising −α·β
-    /// under the sign conditions, as int64 [rows, 2], and whether any pair qualified, bool [rows]. Computed in chunks of
-    /// rows so that a [chunk, n, n] score tensor holds at most <see cref="PairScoreElements"/> values.
+    /// under the sign conditions, as int64 [rows, 2], and whether any pair qualified, bool [rows]. On the CPU one
+    /// native loop (<see cref="SaliencyPairs"/>); elsewhere <see cref="BestPairsComposite"/>.
     /// </summary>
-    private static (Tensor Pairs, Tensor Found) BestPairs(Tensor alpha, Tensor beta, Tensor domain, bool increase)
+    internal static (Tensor Pairs, Tensor Found) BestPairs(Tensor alpha, Tensor beta, Tensor domain, bool increase) =>
+        alpha.Device.Type == DeviceType.Cpu ? SaliencyPairs.Best(alpha, beta, domain, increase) : BestPairsComposite(alpha, beta, domain, increase);
+
+    /// <summary>
+    /// <see cref="BestPairs"/> as tensor operations, in chunks of rows so that a [chunk, n, n] score tensor holds at
+    /// most <see cref="PairScoreElements"/> values.
+    /// </summary>
+    internal static (Tensor Pairs, Tensor Found) BestPairsComposite(Tensor alpha, Tensor beta, Tensor domain, bool increase)
     {
         using var scope = TensorScope.Begin();
         var rows = alpha.Size(0);

@@ -119,6 +119,71 @@ public sealed class SaliencyMapTests
     }
 
     [Fact]
+    public void Should_give_the_target_row_of_the_jacobian_and_the_sum_of_the_others_When_taking_two_gradients()
+    {
+        // Given: the logits' whole Jacobian, one backward pass per class, as the oracle
+        using var given = TestTarget.Create("conv");
+        using var eval = given.Model.EvaluationMode();
+        using var context = new AttackContext(given.Model, seed: 0);
+        using var scope = TensorScope.Begin();
+        var (_, jacobian) = context.LogitJacobian(given.Inputs);
+        var before = context.GradientEvaluations;
+
+        // When
+        var (logits, target, others) = context.TargetLogitGradients(given.Inputs, given.Targets);
+
+        // Then: α = J[t] and β = Σ_{k≠t} J[k], from two passes per input
+        context.GradientEvaluations.ShouldBe(before + (2 * given.Inputs.Size(0)));
+        logits.Shape.ShouldBe([given.Inputs.Size(0), given.Classes]);
+        target.Shape.ShouldBe(given.Inputs.Shape);
+        others.Shape.ShouldBe(given.Inputs.Shape);
+        var (n, k, features) = ((int)given.Inputs.Size(0), (int)given.Classes, (int)(given.Inputs.NumberOfElements / given.Inputs.Size(0)));
+        var rows = jacobian.ToArray<float>();
+        var targets = given.Targets.ToArray<long>();
+        var (alpha, beta) = (target.ToArray<float>(), others.ToArray<float>());
+        for (var i = 0; i < n; i++)
+        {
+            for (var f = 0; f < features; f++)
+            {
+                var expectedOthers = Enumerable.Range(0, k).Where(c => c != targets[i]).Sum(c => (double)rows[(((i * k) + c) * features) + f]);
+                ((double)alpha[(i * features) + f]).ShouldBe(rows[(((i * k) + (int)targets[i]) * features) + f], 1e-6);
+                ((double)beta[(i * features) + f]).ShouldBe(expectedOthers, 1e-5);
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Should_pick_the_pair_the_tensor_formulation_picks_When_searching_natively(bool increase)
+    {
+        // Given: random α, β and domain; the composite form is what GPU tensors take
+        using var scope = TensorScope.Begin();
+        using var generator = new Generator(99);
+        var alpha = Torch.Randn([12, 49], generator);
+        var beta = Torch.Randn([12, 49], generator);
+        var domain = Torch.Rand([12, 49], generator).Gt(0.3);
+
+        // When
+        var (pairs, found) = JacobianSaliencyMap.BestPairs(alpha, beta, domain, increase);
+        var (compositePairs, compositeFound) = JacobianSaliencyMap.BestPairsComposite(alpha, beta, domain, increase);
+
+        // Then: the same pair, whichever of (p, q) and (q, p) the composite arg-max returns
+        var any = found.ToArray<bool>();
+        compositeFound.ToArray<bool>().ShouldBe(any);
+        any.ShouldContain(true);
+        var (native, composite) = (pairs.ToArray<long>(), compositePairs.ToArray<long>());
+        for (var r = 0; r < any.Length; r++)
+        {
+            if (any[r])
+            {
+                (native[2 * r], native[(2 * r) + 1]).ShouldBe((Math.Min(composite[2 * r], composite[(2 * r) + 1]),
+                    Math.Max(composite[2 * r], composite[(2 * r) + 1])), $"row {r}");
+            }
+        }
+    }
+
+    [Fact]
     public void Should_be_an_l0_attack_with_the_papers_defaults_When_created_by_name()
     {
         // Given / When
