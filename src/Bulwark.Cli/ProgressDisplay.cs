@@ -6,7 +6,7 @@ namespace Bulwark.Cli;
 /// <summary>A Spectre.Console progress bar per epoch, fed by the trainer's progress reports.</summary>
 internal static class ProgressDisplay
 {
-    public static T Run<T>(IAnsiConsole console, int epochs, Func<IProgress<TrainingProgress>, T> work)
+    public static T Run<T>(IAnsiConsole console, Func<IProgress<TrainingProgress>, T> work)
     {
         if (!console.Profile.Capabilities.Interactive)
         {
@@ -26,12 +26,12 @@ internal static class ProgressDisplay
                     if (p.Epoch != lastEpoch)
                     {
                         task?.StopTask();
-                        task = context.AddTask($"epoch {p.Epoch + 1}/{epochs}", maxValue: p.Batches);
+                        task = context.AddTask($"epoch {p.Epoch + 1}/{p.Epochs}", maxValue: p.Batches);
                         lastEpoch = p.Epoch;
                     }
 
                     task!.Value = p.Batch;
-                    task.Description = $"epoch {p.Epoch + 1}/{epochs} loss {p.RunningLoss:F4} acc {p.RunningAccuracy:P1}";
+                    task.Description = $"epoch {p.Epoch + 1}/{p.Epochs} loss {p.RunningLoss:F4} acc {p.RunningAccuracy:P1}";
                 });
                 result = work(reporter);
             });

@@ -123,9 +123,9 @@ public sealed class TrainerPostProcessingTests
         var protocol = Plain with { Epochs = 10, MaxSteps = 7 };
         var uninterrupted = new RunDirectory(folder["uninterrupted"]);
         var interrupted = new RunDirectory(folder["interrupted"]);
-        var steps = 0;
+        var reports = new List<TrainingProgress>();
         var expected = new Trainer(protocol, new CrossEntropyObjective())
-            .Fit(TinyRuns.Mlp(dropout: 0.2), train, null, uninterrupted, progress: new SynchronousProgress(_ => steps++));
+            .Fit(TinyRuns.Mlp(dropout: 0.2), train, null, uninterrupted, progress: new SynchronousProgress(reports.Add));
         using var stop = new CancellationTokenSource();
         var stopAfterFirst = new SynchronousProgress(p =>
         {
@@ -140,8 +140,11 @@ public sealed class TrainerPostProcessingTests
         // When
         var resumed = new Trainer(protocol, new CrossEntropyObjective()).Fit(TinyRuns.Mlp(dropout: 0.2), train, null, interrupted, resume: true);
 
-        // Then
-        steps.ShouldBe(7);
+        // Then: progress counts to the 2 epochs the budget reaches, and to the 2 batches of the partial second one
+        reports.Count.ShouldBe(7);
+        reports.ShouldAllBe(r => r.Epochs == 2);
+        reports.Where(r => r.Epoch == 0).Select(r => r.Batches).Distinct().ShouldBe([5]);
+        reports.Where(r => r.Epoch == 1).Select(r => (r.Batch, r.Batches)).ShouldBe([(1, 2), (2, 2)]);
         expected.Epochs.ShouldBe(2);
         JsonDocument.Parse(File.ReadAllText(uninterrupted.CheckpointStateFile)).RootElement.GetProperty("Steps").GetInt64().ShouldBe(7);
         ShouldMatch(resumed, interrupted, expected, uninterrupted);

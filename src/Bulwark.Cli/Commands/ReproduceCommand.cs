@@ -107,7 +107,7 @@ internal static class ReproduceCommand
             console.MarkupLineInterpolated($"[bold][[{index + 1}/{count}]][/] {run.Label}: {run.Objective}{(run.InitFrom is null ? "" : $", from {run.InitFrom}")}{(resuming ? " (resuming from its checkpoint)" : "")}");
 
         public TrainingResult Train(ReproductionRun run, Func<IProgress<TrainingProgress>?, TrainingResult> fit) =>
-            ProgressDisplay.Run(console, run.Training.Epochs, progress => fit(progress));
+            ProgressDisplay.Run(console, progress => fit(progress));
 
         public void Evaluating(ReproductionRun run, string stage) => console.MarkupLineInterpolated($"      evaluating: {stage}");
 

@@ -94,7 +94,7 @@ internal static class StudyCommand
             console.MarkupLineInterpolated(
                 $"[bold]Gaussian study[/] {options.Model.ToString()} on {datasetName} ({train.Count} training, {test.Count} test images): {grid.Count} runs — {options.ToString()}");
             console.MarkupLineInterpolated($"protocol {options.Protocol.ToString()}; study in {Path.GetFullPath(studyPath)}");
-            var study = GaussianStudy.Run(options, train, test, studyPath, new ConsoleObserver(console, options.Protocol.Epochs), CliRunner.Cancellation);
+            var study = GaussianStudy.Run(options, train, test, studyPath, new ConsoleObserver(console), CliRunner.Cancellation);
 
             console.WriteLine();
             console.MarkupLineInterpolated($"[bold]Fair comparison[/] ({GaussianStudyReport.Scope(study)})");
@@ -147,13 +147,13 @@ internal static class StudyCommand
     }
 
     /// <summary>A line per run, and a progress display while it trains.</summary>
-    private sealed class ConsoleObserver(IAnsiConsole console, int epochs) : IStudyObserver
+    private sealed class ConsoleObserver(IAnsiConsole console) : IStudyObserver
     {
         public void RunStarting(StudyRun run, int index, int count, bool resuming) =>
             console.MarkupLineInterpolated($"[bold][[{index + 1}/{count}]][/] {run.ToString()}{(resuming ? " (resuming from its checkpoint)" : "")}");
 
         public TrainingResult Train(StudyRun run, Func<IProgress<TrainingProgress>?, TrainingResult> fit) =>
-            ProgressDisplay.Run(console, epochs, progress => fit(progress));
+            ProgressDisplay.Run(console, progress => fit(progress));
 
         public void RunFinished(StudyRunResult result, int index, int count, bool reused)
         {

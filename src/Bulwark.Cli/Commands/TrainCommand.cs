@@ -181,7 +181,7 @@ internal static class TrainCommand
             var console = CliRunner.Console;
             // MarkupLineInterpolated escapes only string arguments: a spec's "[0.1307]" would otherwise be read as a style.
             console.MarkupLineInterpolated($"[bold]Training[/] {spec.ToString()} on {datasetName} ({train.Count} images) — {options.ToString()} — {trainer.Objective.ToString()}");
-            var result = ProgressDisplay.Run(console, options.Epochs,
+            var result = ProgressDisplay.Run(console,
                 progress => trainer.Fit(spec, train, test, new RunDirectory(runPath), parse.GetValue(resume), progress, CliRunner.Cancellation));
             foreach (var epoch in result.History)
             {

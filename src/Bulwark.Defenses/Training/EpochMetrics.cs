@@ -53,5 +53,9 @@ public sealed record TrainingResult
     public required IReadOnlyList<EpochMetrics> History { get; init; }
 }
 
-/// <summary>Progress reports for a progress bar.</summary>
+/// <summary>
+/// Progress reports for a progress bar: <see cref="Batch"/> of <see cref="Batches"/> in epoch <see cref="Epoch"/>
+/// (0-based) of <see cref="Epochs"/>. Under a step budget (<see cref="TrainerOptions.MaxSteps"/>) both count what the
+/// budget leaves room for: the epochs it reaches, and the batches of a last, partial epoch.
+/// </summary>
 public sealed record TrainingProgress(int Epoch, int Epochs, int Batch, int Batches, double RunningLoss, double RunningAccuracy);

@@ -146,6 +146,10 @@ public sealed class Trainer(TrainerOptions options, ITrainingObjective objective
             : null;
         Func<int, IEnumerable<DataBatch>> batchesOf = augmented is null ? loader.ForEpoch : augmented.ForEpoch;
         var batchCount = augmented?.BatchCount ?? loader.BatchCount;
+        // with a step budget, the epochs it leaves room for: what a progress display should count to
+        var plannedEpochs = Options.MaxSteps is { } maxSteps && batchCount > 0
+            ? (int)Math.Min(Options.Epochs, (maxSteps + batchCount - 1) / batchCount)
+            : Options.Epochs;
         var stoppedEarly = false;
         for (var epoch = state.Epoch + 1; epoch < Options.Epochs && !state.Finished && !(state.Steps >= Options.MaxSteps); epoch++)
         {
@@ -153,7 +157,7 @@ public sealed class Trainer(TrainerOptions options, ITrainingObjective objective
             var clock = Stopwatch.StartNew();
             var stepBudget = Options.MaxSteps - state.Steps;
             var (trainLoss, trainAccuracy, samples, steps) =
-                TrainEpoch(model, optimizer, batchesOf(epoch), batchCount, epoch, stepBudget, progress, cancellation);
+                TrainEpoch(model, optimizer, batchesOf(epoch), batchCount, epoch, plannedEpochs, stepBudget, progress, cancellation);
             var seconds = clock.Elapsed.TotalSeconds;
             double? validationLoss = null, validationAccuracy = null;
             if (validation is not null)
@@ -231,10 +235,12 @@ public sealed class Trainer(TrainerOptions options, ITrainingObjective objective
     }
 
     private (double Loss, double Accuracy, long Samples, long Steps) TrainEpoch(Sequential model, Optimizer optimizer,
-        IEnumerable<DataBatch> batches, int batchCount, int epoch, long? stepBudget, IProgress<TrainingProgress>? progress,
+        IEnumerable<DataBatch> batches, int batchCount, int epoch, int plannedEpochs, long? stepBudget, IProgress<TrainingProgress>? progress,
         CancellationToken cancellation)
     {
         model.Train();
+        // the last epoch of a step budget is partial: its progress counts to the batches the budget leaves
+        var batchesThisEpoch = stepBudget is { } budget ? (int)Math.Min(batchCount, budget) : batchCount;
         double lossSum = 0;
         long correct = 0, seen = 0;
         var batchIndex = 0;
@@ -261,7 +267,7 @@ public sealed class Trainer(TrainerOptions options, ITrainingObjective objective
 
             seen += count;
             batchIndex++;
-            progress?.Report(new TrainingProgress(epoch, Options.Epochs, batchIndex, batchCount, lossSum / seen, (double)correct / seen));
+            progress?.Report(new TrainingProgress(epoch, plannedEpochs, batchIndex, batchesThisEpoch, lossSum / seen, (double)correct / seen));
             batch.Dispose();
         }
 
