@@ -183,6 +183,52 @@ public sealed class ReproductionTests
     }
 
     [Fact]
+    public void Should_LeaveRunsToTheProcessHoldingThemAndReportThemOnceMeasured_When_ProcessesShareADirectory()
+    {
+        // Given: another process holds 'plain', which 'fine' starts from
+        using var folder = new TemporaryFolder();
+        using var train = TinyRuns.Problem.Make(120, sampleSeed: 1);
+        using var test = TinyRuns.Problem.Make(40, sampleSeed: 2);
+        var plain = new RunDirectory(Path.Combine(folder["r"], "plain"));
+        var fine = new RunDirectory(Path.Combine(folder["r"], "fine"));
+        var heldPlain = plain.TryClaim().ShouldNotBeNull();
+        plain.TryClaim().ShouldBeNull();
+
+        // When
+        var blockedObserver = new SharingObserver();
+        var blocked = ReproductionRunner.Run(Tiny(), train, test, folder["r"], blockedObserver);
+
+        // Then: nothing trained here, and both runs are left with their reasons
+        blocked.Results.ShouldBeEmpty();
+        plain.HasCheckpoint.ShouldBeFalse();
+        blockedObserver.Skipped.ShouldBe(["plain: another process holds it", "fine: it starts from 'plain', which another process holds"]);
+        heldPlain.Dispose();
+
+        // And when: this process trains 'plain' and finds 'fine' held; the holder lets go and measures it meanwhile
+        var heldFine = fine.TryClaim().ShouldNotBeNull();
+        ReproductionResult? other = null;
+        var sharingObserver = new SharingObserver
+        {
+            OnSkipped = () =>
+            {
+                heldFine.Dispose();
+                other = ReproductionRunner.Run(Tiny(), train, test, folder["r"]);
+            },
+        };
+        var shared = ReproductionRunner.Run(Tiny(), train, test, folder["r"], sharingObserver);
+
+        // Then: the other process reused 'plain' and trained 'fine'; this one reports both, 'fine' as the other measured it
+        sharingObserver.Skipped.ShouldBe(["fine: another process holds it"]);
+        sharingObserver.Trained.ShouldBe(["plain"]);
+        other.ShouldNotBeNull().Results.Select(r => r.Id).ShouldBe(["plain", "fine"]);
+        shared.Results.Select(r => r.Id).ShouldBe(["plain", "fine"]);
+        shared.Results[1].Accuracy.ShouldBe(other.Results[1].Accuracy);
+        shared.Results[1].Rho.ShouldBe(other.Results[1].Rho);
+        shared.Checks.Single().Holds.ShouldNotBeNull();
+        File.Exists(Path.Combine(fine.Path, ".claim")).ShouldBeFalse();
+    }
+
+    [Fact]
     public void Should_StartFromTheEarlierRunsWeights_When_PostProcessing()
     {
         // Given: a fine-tuning run with a zero learning rate keeps the weights it starts from
@@ -282,6 +328,33 @@ public sealed class ReproductionTests
         // and nothing was trained by the refused invocations
         File.ReadAllText(Path.Combine(folder["r"], "fine", "metrics.jsonl")).ShouldBe(metrics);
         File.ReadAllLines(Path.Combine(folder["r"], "plain", "metrics.jsonl")).Length.ShouldBe(2);
+    }
+
+    private sealed class SharingObserver : IReproductionObserver
+    {
+        public List<string> Skipped { get; } = [];
+
+        public List<string> Trained { get; } = [];
+
+        public Action? OnSkipped { get; init; }
+
+        public void RunStarting(ReproductionRun run, int index, int count, bool resuming) => Trained.Add(run.Id);
+
+        public TrainingResult Train(ReproductionRun run, Func<IProgress<TrainingProgress>?, TrainingResult> fit) => fit(null);
+
+        public void Evaluating(ReproductionRun run, string stage)
+        {
+        }
+
+        public void RunFinished(ReproductionRunResult result, int index, int count, bool reused)
+        {
+        }
+
+        public void RunSkipped(ReproductionRun run, int index, int count, string reason)
+        {
+            Skipped.Add($"{run.Id}: {reason}");
+            OnSkipped?.Invoke();
+        }
     }
 
     private sealed class Observer : IReproductionObserver

@@ -51,8 +51,15 @@ internal static class ReproduceCommand
                 console.MarkupLine("[yellow]quick variant:[/] reduced data and epochs; the numbers check the pipeline, not the paper");
             }
 
-            var result = ReproductionRunner.Run(reproduction, train, test, path, new ConsoleObserver(console), CliRunner.Cancellation);
+            var observer = new ConsoleObserver(console);
+            var result = ReproductionRunner.Run(reproduction, train, test, path, observer, CliRunner.Cancellation);
             console.Write(ComparisonTable(result));
+            if (observer.Skipped > 0)
+            {
+                console.MarkupLineInterpolated(
+                    $"[yellow]{observer.Skipped} of {reproduction.Runs.Count} runs were left to other processes[/]; the same command, run again once they finish, completes the report");
+            }
+
             foreach (var check in result.Checks)
             {
                 var verdict = check.Holds switch { true => "[green]✓[/]", false => "[red]✗[/]", null => "…" };
@@ -110,6 +117,14 @@ internal static class ReproduceCommand
             ProgressDisplay.Run(console, progress => fit(progress));
 
         public void Evaluating(ReproductionRun run, string stage) => console.MarkupLineInterpolated($"      evaluating: {stage}");
+
+        public int Skipped { get; private set; }
+
+        public void RunSkipped(ReproductionRun run, int index, int count, string reason)
+        {
+            Skipped++;
+            console.MarkupLineInterpolated($"[bold][[{index + 1}/{count}]][/] {run.Label}: left to another process ({reason})");
+        }
 
         public void RunFinished(ReproductionRunResult result, int index, int count, bool reused)
         {

@@ -55,18 +55,28 @@ public sealed class RunDirectory
     /// clear error instead of both writing its checkpoints.
     /// </summary>
     /// <exception cref="InvalidOperationException">Another trainer holds the run.</exception>
-    public IDisposable Lock()
+    public IDisposable Lock() =>
+        TryHold(".lock") ?? throw new InvalidOperationException(
+            $"{Path} is being trained by another process (it holds {Combine(".lock")}); wait for it to finish or choose another --out");
+
+    /// <summary>
+    /// Claims the run for one process's whole use of it, training and measuring (<c>.claim</c> in the folder, held like
+    /// <see cref="Lock"/>), or null when another holder has it: how several processes share the runs of one experiment.
+    /// Independent of <see cref="Lock"/>, which the trainer takes inside a claim.
+    /// </summary>
+    public IDisposable? TryClaim() => TryHold(".claim");
+
+    private RunLock? TryHold(string name)
     {
         Create();
-        var file = Combine(".lock");
+        var file = Combine(name);
         try
         {
             return new RunLock(new FileStream(file, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None), file);
         }
-        catch (IOException e)
+        catch (IOException)
         {
-            throw new InvalidOperationException(
-                $"{Path} is being trained by another process (it holds {file}); wait for it to finish or choose another --out", e);
+            return null;
         }
     }
 

@@ -24,13 +24,24 @@ public interface IReproductionObserver
 
     /// <summary>A run has its measurements; <paramref name="reused"/> when they were found from an earlier invocation.</summary>
     void RunFinished(ReproductionRunResult result, int index, int count, bool reused);
+
+    /// <summary>
+    /// A run is left to another process: that process holds it, or holds the run it starts from. <paramref name="reason"/>
+    /// says which.
+    /// </summary>
+    void RunSkipped(ReproductionRun run, int index, int count, string reason)
+    {
+    }
 }
 
 /// <summary>
 /// Runs a <see cref="Reproduction"/>: trains its models in order (a post-processing run starts from the best weights of
 /// the run it names, with a fresh optimizer), measures each with the paper's evaluation, and writes
 /// <c>reproduction.json</c>, <c>reproduction.md</c> and <c>reproduction.html</c> — the paper's numbers beside Bulwark's —
-/// after every run. Resumable: a measured run is reused, an interrupted one continues from its checkpoint.
+/// after every run. Resumable: a measured run is reused, an interrupted one continues from its checkpoint. Several
+/// processes may work on one directory at once: each claims a run before it trains and measures it
+/// (<see cref="RunDirectory.TryClaim"/>), leaves the runs others hold (and those that start from them), and reports
+/// every run measured so far, whichever process measured it.
 /// <code>
 /// var result = ReproductionRunner.Run(ReproductionCatalog.Get("margin-lenet5", quick: true), train, test, "reproductions/margin-lenet5-quick");
 /// </code>
@@ -52,13 +63,31 @@ public static class ReproductionRunner
         var results = new List<ReproductionRunResult>();
         var plans = Plans(reproduction, directory);
         var count = reproduction.Runs.Count;
+        var elsewhere = new HashSet<string>();
         for (var index = 0; index < count; index++)
         {
             cancellation.ThrowIfCancellationRequested();
             var run = reproduction.Runs[index];
             var runDirectory = new RunDirectory(Path.Combine(directory, run.Id));
             var resultFile = Path.Combine(runDirectory.Path, RunResultFileName);
+            if (run.InitFrom is { } from && elsewhere.Contains(from))
+            {
+                elsewhere.Add(run.Id);
+                observer?.RunSkipped(run, index, count, $"it starts from '{from}', which another process holds");
+                continue;
+            }
+
+            using var claim = runDirectory.TryClaim();
+            if (claim is null)
+            {
+                elsewhere.Add(run.Id);
+                observer?.RunSkipped(run, index, count, "another process holds it");
+                continue;
+            }
+
+            // the plan as the directory records it now: another process may have trained or measured the run meanwhile
             var (plan, change) = plans[index];
+            change = Recorded(plan, runDirectory) ?? change;
             if (Reusable(plan, change, runDirectory, resultFile, reproduction.Evaluation) is { } reused)
             {
                 results.Add(reused);
@@ -90,12 +119,59 @@ public static class ReproductionRunner
             AtomicFile.WriteAllText(resultFile, MetricsJson.Serialize(measured));
             results.Add(measured);
             observer?.RunFinished(measured, index, count, reused: false);
-            ReproductionReport.Write(Summarise(reproduction, results), directory);
+            ReproductionReport.Write(Summarise(reproduction, Gathered(reproduction, plans, results, directory)), directory);
         }
 
-        var result = Summarise(reproduction, results);
+        var result = Summarise(reproduction, Gathered(reproduction, plans, results, directory));
         ReproductionReport.Write(result, directory);
         return result;
+    }
+
+    /// <summary>How <paramref name="plan"/> relates to the plan its directory records, or null when none is recorded.</summary>
+    private static ReproductionRunPlan.Change? Recorded(ReproductionRunPlan plan, RunDirectory runDirectory) =>
+        ReproductionRunPlan.Read(runDirectory.Path) is { } recorded ? plan.Against(recorded, runDirectory.Path) : null;
+
+    /// <summary>Whether the directory records <paramref name="plan"/>'s training, budget included; false when it records another.</summary>
+    private static bool SameTraining(ReproductionRunPlan plan, RunDirectory runDirectory)
+    {
+        try
+        {
+            return Recorded(plan, runDirectory) == ReproductionRunPlan.Change.None;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// This invocation's measurements, and in the reproduction's order those of runs another process has measured with
+    /// the same plan and evaluation (read only: nothing is recorded or deleted for them).
+    /// </summary>
+    private static List<ReproductionRunResult> Gathered(Reproduction reproduction,
+        List<(ReproductionRunPlan Plan, ReproductionRunPlan.Change? Change)> plans, List<ReproductionRunResult> results, string directory)
+    {
+        var gathered = new List<ReproductionRunResult>();
+        for (var index = 0; index < reproduction.Runs.Count; index++)
+        {
+            var run = reproduction.Runs[index];
+            if (results.FirstOrDefault(r => r.Id == run.Id) is { } own)
+            {
+                gathered.Add(own);
+                continue;
+            }
+
+            var runDirectory = new RunDirectory(Path.Combine(directory, run.Id));
+            var resultFile = Path.Combine(runDirectory.Path, RunResultFileName);
+            if (File.Exists(resultFile) && SameTraining(plans[index].Plan, runDirectory)
+                && MetricsJson.Deserialize<ReproductionRunResult>(File.ReadAllText(resultFile)) is { Evaluation: { } measured } result
+                && JsonDifferences.Between(measured, reproduction.Evaluation).Count == 0)
+            {
+                gathered.Add(result);
+            }
+        }
+
+        return gathered;
     }
 
     /// <summary>
