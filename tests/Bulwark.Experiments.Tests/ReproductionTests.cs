@@ -204,6 +204,13 @@ public sealed class ReproductionTests
         blockedObserver.Skipped.ShouldBe(["plain: another process holds it", "fine: it starts from 'plain', which another process holds"]);
         heldPlain.Dispose();
 
+        // And: a trainer outside any reproduction (the run's lock, no claim) is left alone too
+        using (plain.Lock())
+        {
+            ReproductionRunner.Run(Tiny(), train, test, folder["r"]).Results.ShouldBeEmpty();
+            plain.HasCheckpoint.ShouldBeFalse();
+        }
+
         // And when: this process trains 'plain' and finds 'fine' held; the holder lets go and measures it meanwhile
         var heldFine = fine.TryClaim().ShouldNotBeNull();
         ReproductionResult? other = null;

@@ -59,6 +59,16 @@ public sealed class RunDirectory
         TryHold(".lock") ?? throw new InvalidOperationException(
             $"{Path} is being trained by another process (it holds {Combine(".lock")}); wait for it to finish or choose another --out");
 
+    /// <summary>Whether a trainer holds the run now (<see cref="Lock"/>), in this process or another.</summary>
+    public bool IsLocked
+    {
+        get
+        {
+            using var probe = TryHold(".lock");
+            return probe is null;
+        }
+    }
+
     /// <summary>
     /// Claims the run for one process's whole use of it, training and measuring (<c>.claim</c> in the folder, held like
     /// <see cref="Lock"/>), or null when another holder has it: how several processes share the runs of one experiment.

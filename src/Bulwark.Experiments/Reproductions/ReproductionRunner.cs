@@ -77,8 +77,9 @@ public static class ReproductionRunner
                 continue;
             }
 
+            // a trainer outside any reproduction (bulwark train, an older build) takes the run's lock but no claim
             using var claim = runDirectory.TryClaim();
-            if (claim is null)
+            if (claim is null || runDirectory.IsLocked)
             {
                 elsewhere.Add(run.Id);
                 observer?.RunSkipped(run, index, count, "another process holds it");
