@@ -25,6 +25,12 @@ public sealed record AttackSettings
 
     /// <summary>Binary-search steps over the constant c (C&amp;W, EAD); null = the attack's default (9).</summary>
     public int? BinarySearchSteps { get; init; }
+
+    /// <summary>JSMA's θ, the change per chosen feature as a fraction of the box's width; null = the attack's default (+1).</summary>
+    public double? Theta { get; init; }
+
+    /// <summary>JSMA's γ, the largest fraction of features it may change; null = the attack's default (0.145).</summary>
+    public double? MaxDistortion { get; init; }
 }
 
 /// <summary>Attacks by their command-line name.</summary>
@@ -67,7 +73,11 @@ public static class AttackCatalog
             MaxIterations = s.Steps ?? new LbfgsOptions().MaxIterations,
             BinarySearchSteps = s.BinarySearchSteps ?? new LbfgsOptions().BinarySearchSteps,
         }),
-        ["jsma"] = _ => new JacobianSaliencyMap(),
+        ["jsma"] = s => new JacobianSaliencyMap(new SaliencyMapOptions
+        {
+            Theta = s.Theta ?? new SaliencyMapOptions().Theta,
+            MaxDistortion = s.MaxDistortion ?? new SaliencyMapOptions().MaxDistortion,
+        }),
         ["fgsm-min-eps"] = s => new FastGradientMethod(s.Norm).MinimizeEpsilon(s.MaxEpsilon ?? 1, s.EpsilonSteps),
         ["pgd-min-eps"] = s => new ProjectedGradientDescent(s.Norm, new PgdOptions { Steps = s.Steps ?? 40, StepSize = s.StepSize, RandomStart = s.RandomStart })
             .MinimizeEpsilon(s.MaxEpsilon ?? 1, s.EpsilonSteps),

@@ -27,6 +27,8 @@ internal static class AttackCommand
         var maxEps = new Option<double?>("--max-eps") { Description = "Largest ε of the *-min-eps searches (default 1)" };
         var epsSteps = new Option<int>("--eps-steps") { Description = "ε values the *-min-eps searches try", DefaultValueFactory = _ => 100 };
         var searchSteps = new Option<int?>("--search-steps") { Description = "Binary-search steps over c (cw, ead; default 9)" };
+        var theta = new Option<double?>("--theta") { Description = "JSMA: change per chosen feature, a fraction of the box's width in [-1, 1] (default 1)" };
+        var gamma = new Option<double?>("--gamma") { Description = "JSMA: largest fraction of features changed (default 0.145)" };
         var samples = new Option<int>("--samples") { Description = "First N test images", DefaultValueFactory = _ => 1000 };
         var batchSize = new Option<int>("--batch-size") { DefaultValueFactory = _ => 250 };
         var seed = new Option<ulong>("--seed");
@@ -36,7 +38,7 @@ internal static class AttackCommand
         var threads = CommonOptions.Threads();
         var command = new Command("attack", "Attack a trained model on the test set and report robust accuracy and perturbation sizes")
         {
-            run, attack, norm, eps, steps, stepSize, noRandomStart, maxEps, epsSteps, searchSteps, samples, batchSize, seed, save, dataset, dataDir, threads,
+            run, attack, norm, eps, steps, stepSize, noRandomStart, maxEps, epsSteps, searchSteps, theta, gamma, samples, batchSize, seed, save, dataset, dataDir, threads,
         };
         command.SetAction(parse =>
         {
@@ -52,6 +54,8 @@ internal static class AttackCommand
                 MaxEpsilon = parse.GetValue(maxEps),
                 EpsilonSteps = parse.GetValue(epsSteps),
                 BinarySearchSteps = parse.GetValue(searchSteps),
+                Theta = parse.GetValue(theta),
+                MaxDistortion = parse.GetValue(gamma),
             };
             var chosen = AttackCatalog.Create(parse.GetValue(attack)!, settings);
             var epsilons = ParseList(parse.GetValue(eps));

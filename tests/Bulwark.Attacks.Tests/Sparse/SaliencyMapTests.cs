@@ -196,6 +196,16 @@ public sealed class SaliencyMapTests
     }
 
     [Fact]
+    public void Should_take_theta_and_gamma_from_the_settings_When_created_by_name()
+    {
+        // Given / When
+        var attack = AttackCatalog.Create("jsma", new AttackSettings { Norm = Norm.L0, Theta = -0.4, MaxDistortion = 80.0 / 784 });
+
+        // Then
+        attack.ShouldBeOfType<JacobianSaliencyMap>().Options.ShouldBe(new SaliencyMapOptions { Theta = -0.4, MaxDistortion = 80.0 / 784 });
+    }
+
+    [Fact]
     public void Should_reject_options_out_of_range_When_constructed()
     {
         Should.Throw<ArgumentOutOfRangeException>(() => new JacobianSaliencyMap(new SaliencyMapOptions { MaxDistortion = 0 }));
