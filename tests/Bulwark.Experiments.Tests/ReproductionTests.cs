@@ -49,6 +49,41 @@ public sealed class ReproductionTests
     }
 
     [Fact]
+    public void Should_WarnOfGradientMasking_When_FgsmAccuracyRisesWithEpsilonOrDeepFoolLeavesInputsUnbroken()
+    {
+        // Given: a sound run; one whose FGSM accuracy rises with ε; one whose accuracy at ε = 0 is not its clean
+        // accuracy; one that DeepFool broke only in part
+        var sound = Result("sound", 0.99, rho: 0.2, epsilons: [0, 0.1, 0.2], fgsm: [0.99, 0.6, 0.3]) with { DeepFoolSuccessRate = 1 };
+        var rising = Result("rising", 0.99, epsilons: [0, 0.1, 0.2], fgsm: [0.99, 0.3, 0.5]);
+        var shifted = Result("shifted", 0.99, epsilons: [0, 0.1], fgsm: [0.97, 0.5]);
+        var masked = Result("masked", 0.98, rho: 0.15) with { DeepFoolSuccessRate = 0.873 };
+
+        // When
+        var warnings = ReproductionResult.Sanity([sound, rising, shifted, masked]);
+
+        // Then
+        warnings.Select(w => w.Code).ShouldBe(["non-monotonic", "eps-zero-accuracy", "deepfool-incomplete"]);
+        warnings[0].Message.ShouldStartWith("rising, FGSM");
+        warnings[1].Message.ShouldStartWith("shifted, FGSM");
+        warnings[2].Message.ShouldStartWith("masked, DeepFool");
+        warnings[2].Message.ShouldContain("87.3");
+    }
+
+    [Fact]
+    public void Should_NotWarn_When_TheRiseIsWithinTheToleranceOrFgsmRanOnFewerInputsThanTheCleanAccuracy()
+    {
+        // Given: a rise of 0.3 points (under the 0.5-point tolerance), and FGSM on the first 256 of 10,000 inputs
+        var flat = Result("flat", 0.99, epsilons: [0, 0.1, 0.2], fgsm: [0.99, 0.300, 0.303]);
+        var subset = Result("subset", 0.99, epsilons: [0, 0.1], fgsm: [0.95, 0.5]) with
+        {
+            Evaluation = new ReproductionEvaluation { TestSamples = 10_000, FgsmSamples = 256 },
+        };
+
+        // When / Then
+        ReproductionResult.Sanity([flat, subset]).ShouldBeEmpty();
+    }
+
+    [Fact]
     public void Should_OrderRunsByTheMeanHeightOfTheirCurves_When_ChecksUseFgsmMeanAndJsmaMean()
     {
         // Given: ε = 0 is clean accuracy and stays out of the FGSM mean; B's FGSM curve is higher on average though it

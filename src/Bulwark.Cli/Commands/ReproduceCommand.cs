@@ -66,6 +66,11 @@ internal static class ReproduceCommand
                 console.MarkupLine($"{verdict} {Markup.Escape(check.Check.Description)}: {ReproductionReport.Number(check.Value)} against {(check.Check.AtMost ? "≤" : "≥")} {ReproductionReport.Number(check.Bound)}");
             }
 
+            foreach (var warning in result.Warnings)
+            {
+                console.MarkupLineInterpolated($"[yellow]⚠ {warning.Code}[/]: {warning.Message}");
+            }
+
             console.MarkupLineInterpolated($"reports: {Path.Combine(Path.GetFullPath(path), ReproductionReport.HtmlFileName)}, {ReproductionReport.MarkdownFileName}, {ReproductionReport.JsonFileName}");
             if (parse.GetValue(CommonOptions.Json))
             {

@@ -111,7 +111,7 @@ public static partial class HtmlReport
             html.Append("<div><dt>").Append(name).Append("</dt><dd>").Append(valueHtml).Append("</dd></div>\n");
     }
 
-    private static void AppendWarnings(StringBuilder html, IReadOnlyList<SanityWarning> warnings)
+    internal static void AppendWarnings(StringBuilder html, IReadOnlyList<SanityWarning> warnings)
     {
         if (warnings.Count == 0)
         {

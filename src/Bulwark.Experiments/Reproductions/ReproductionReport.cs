@@ -99,6 +99,15 @@ public static class ReproductionReport
             text.AppendLine($"- {Verdict(check.Holds)} {check.Check.Description}: {Number(check.Value)} against {(check.Check.AtMost ? "≤" : "≥")} {Number(check.Bound)}");
         }
 
+        if (result.Warnings.Count > 0)
+        {
+            text.AppendLine().AppendLine("## Sanity warnings").AppendLine();
+            foreach (var warning in result.Warnings)
+            {
+                text.AppendLine($"- ⚠ `{warning.Code}`: {warning.Message}");
+            }
+        }
+
         if (result.Results.Any(r => r.FgsmEpsilons.Count > 1))
         {
             text.AppendLine().AppendLine("## Accuracy under FGSM (ℓ∞, pixel space)").AppendLine();
@@ -160,6 +169,7 @@ public static class ReproductionReport
         }
 
         html.Append("</ul>\n</section>\n");
+        HtmlReport.AppendWarnings(html, result.Warnings);
         if (result.Notes.Count > 0)
         {
             html.Append("<section id=\"notes\">\n<h2>Differences from the paper's protocol</h2>\n<ul>\n");

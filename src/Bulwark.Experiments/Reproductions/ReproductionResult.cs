@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Serialization;
+using Bulwark.Evaluation;
 
 namespace Bulwark.Experiments;
 
@@ -146,6 +147,10 @@ public sealed record ReproductionResult
     [JsonPropertyName("checks")]
     public required IReadOnlyList<ReproductionCheckResult> Checks { get; init; }
 
+    /// <summary>What makes a measurement doubtful (<see cref="Sanity"/>); empty when nothing does.</summary>
+    [JsonPropertyName("warnings")]
+    public IReadOnlyList<SanityWarning> Warnings { get; init; } = [];
+
     [JsonPropertyName("overrides")]
     public IReadOnlyList<string> Overrides { get; init; } = [];
 
@@ -154,6 +159,42 @@ public sealed record ReproductionResult
 
     [JsonPropertyName("updated")]
     public required string Updated { get; init; }
+
+    /// <summary>
+    /// The evaluation suite's sanity checks (<see cref="SanityChecks"/>) applied to each run's measurements: FGSM accuracy
+    /// at ε = 0 must be the clean accuracy (when both are taken on the same inputs), FGSM accuracy must not rise with ε
+    /// by more than <paramref name="fgsmTolerance"/>, and DeepFool must break at least
+    /// <paramref name="deepFoolSuccess"/> of the inputs ρ_adv counts. Each failure is a sign of gradient masking (or of
+    /// a bug), under which the run looks more robust than it is.
+    /// </summary>
+    public static IReadOnlyList<SanityWarning> Sanity(IReadOnlyList<ReproductionRunResult> results, double fgsmTolerance = 0.005,
+        double deepFoolSuccess = 0.99)
+    {
+        ArgumentNullException.ThrowIfNull(results);
+        var warnings = new List<SanityWarning>();
+        foreach (var run in results)
+        {
+            var fgsm = $"{run.Label}, FGSM";
+            var sameInputs = run.Evaluation is not { FgsmSamples: { } fgsmSamples } evaluation || fgsmSamples >= evaluation.TestSamples;
+            if (run.FgsmEpsilons.Count > 0 && sameInputs)
+            {
+                warnings.AddRange(SanityChecks.EpsilonZero(fgsm, run.FgsmEpsilons, run.FgsmAccuracy, run.Accuracy));
+            }
+
+            if (run.FgsmEpsilons.Count > 1)
+            {
+                warnings.AddRange(SanityChecks.Monotonic(fgsm, run.FgsmEpsilons, run.FgsmAccuracy, fgsmTolerance));
+            }
+
+            if (run.DeepFoolSuccessRate is { } rate && rate < deepFoolSuccess)
+            {
+                warnings.Add(new SanityWarning("deepfool-incomplete", string.Create(CultureInfo.InvariantCulture,
+                    $"{run.Label}, DeepFool: it broke only {rate:P1} of the inputs ρ_adv counts, so ρ_adv describes the inputs it could move; a model that hides its gradients (gradient masking) defeats DeepFool without being robust, so check this model with stronger attacks (bulwark evaluate --suite standard).")));
+            }
+        }
+
+        return warnings;
+    }
 
     /// <summary>Evaluates <paramref name="checks"/> on <paramref name="results"/>.</summary>
     public static IReadOnlyList<ReproductionCheckResult> Evaluate(IReadOnlyList<ReproductionCheck> checks, IReadOnlyList<ReproductionRunResult> results)

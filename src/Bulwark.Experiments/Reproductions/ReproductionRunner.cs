@@ -356,6 +356,7 @@ public static class ReproductionRunner
         Results = results.ToList(),
         Paper = reproduction.Paper,
         Checks = ReproductionResult.Evaluate(reproduction.Checks, results),
+        Warnings = ReproductionResult.Sanity(results),
         Overrides = reproduction.Overrides,
         Notes = reproduction.Notes,
         Updated = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture),
