@@ -83,6 +83,38 @@ public sealed class ReproductionTests
         ReproductionResult.Sanity([flat, subset]).ShouldBeEmpty();
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Should_ShowTheSanityWarningsOrThatNoneFailed_When_Rendered(bool rising)
+    {
+        // Given: one run whose FGSM accuracy rises with ε, or falls
+        var run = Result("plain", 0.99, epsilons: [0, 0.1, 0.2], fgsm: rising ? [0.99, 0.3, 0.5] : [0.99, 0.5, 0.3]);
+        var result = new ReproductionResult
+        {
+            Name = "tiny",
+            Title = "Tiny",
+            Source = "a test",
+            Evaluation = new ReproductionEvaluation(),
+            Plan = [Tiny().Runs[0]],
+            Results = [run],
+            Paper = new Dictionary<string, PaperValues>(),
+            Checks = [],
+            Warnings = ReproductionResult.Sanity([run]),
+            Updated = "2026-01-01 00:00 UTC",
+        };
+
+        // When
+        var markdown = ReproductionReport.RenderMarkdown(result);
+        var html = ReproductionReport.RenderHtml(result);
+
+        // Then
+        markdown.Contains("## Sanity warnings", StringComparison.Ordinal).ShouldBe(rising);
+        markdown.Contains("`non-monotonic`: plain, FGSM", StringComparison.Ordinal).ShouldBe(rising);
+        html.Contains("<section id=\"warnings\" class=\"warnings\"", StringComparison.Ordinal).ShouldBe(rising);
+        html.Contains("No sanity check failed.", StringComparison.Ordinal).ShouldBe(!rising);
+    }
+
     [Fact]
     public void Should_OrderRunsByTheMeanHeightOfTheirCurves_When_ChecksUseFgsmMeanAndJsmaMean()
     {
