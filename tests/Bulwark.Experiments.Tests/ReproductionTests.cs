@@ -303,6 +303,31 @@ public sealed class ReproductionTests
     }
 
     [Fact]
+    public void Should_ReportEachStagesProgressBatchByBatch_When_Measuring()
+    {
+        // Given: 40 test inputs in batches of 16, JSMA on the first 20
+        using var folder = new TemporaryFolder();
+        using var train = TinyRuns.Problem.Make(120, sampleSeed: 1);
+        using var test = TinyRuns.Problem.Make(40, sampleSeed: 2);
+        var reproduction = Tiny() with
+        {
+            Runs = [Tiny().Runs[0]],
+            Evaluation = Tiny().Evaluation with { JsmaThetas = [1.0], JsmaSamples = 20 },
+        };
+        var observer = new ProgressObserver();
+
+        // When
+        ReproductionRunner.Run(reproduction, train, test, folder["r"], observer);
+
+        // Then: every stage that measures attacks counts from 0 to its inputs, one batch at a time
+        observer.Stages.ShouldBe(["accuracy", "deepfool", "fgsm", "jsma θ=1"]);
+        observer.Progress.Keys.ShouldBe(["deepfool", "fgsm", "jsma θ=1"], ignoreOrder: true);
+        observer.Progress["deepfool"].ShouldBe([(0, 40), (16, 40), (32, 40), (40, 40)]);
+        observer.Progress["fgsm"].ShouldBe([(0, 40), (16, 40), (32, 40), (40, 40)]);
+        observer.Progress["jsma θ=1"].ShouldBe([(0, 20), (16, 20), (20, 20)]);
+    }
+
+    [Fact]
     public void Should_StartFromTheEarlierRunsWeights_When_PostProcessing()
     {
         // Given: a fine-tuning run with a zero learning rate keeps the weights it starts from
@@ -402,6 +427,35 @@ public sealed class ReproductionTests
         // and nothing was trained by the refused invocations
         File.ReadAllText(Path.Combine(folder["r"], "fine", "metrics.jsonl")).ShouldBe(metrics);
         File.ReadAllLines(Path.Combine(folder["r"], "plain", "metrics.jsonl")).Length.ShouldBe(2);
+    }
+
+    private sealed class ProgressObserver : IReproductionObserver
+    {
+        public List<string> Stages { get; } = [];
+
+        public Dictionary<string, List<(int Done, int Total)>> Progress { get; } = [];
+
+        public void RunStarting(ReproductionRun run, int index, int count, bool resuming)
+        {
+        }
+
+        public TrainingResult Train(ReproductionRun run, Func<IProgress<TrainingProgress>?, TrainingResult> fit) => fit(null);
+
+        public void Evaluating(ReproductionRun run, string stage) => Stages.Add(stage);
+
+        public void EvaluationProgress(ReproductionRun run, string stage, int done, int total)
+        {
+            if (!Progress.TryGetValue(stage, out var steps))
+            {
+                Progress[stage] = steps = [];
+            }
+
+            steps.Add((done, total));
+        }
+
+        public void RunFinished(ReproductionRunResult result, int index, int count, bool reused)
+        {
+        }
     }
 
     private sealed class SharingObserver : IReproductionObserver

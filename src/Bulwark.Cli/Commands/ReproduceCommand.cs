@@ -121,7 +121,24 @@ internal static class ReproduceCommand
         public TrainingResult Train(ReproductionRun run, Func<IProgress<TrainingProgress>?, TrainingResult> fit) =>
             ProgressDisplay.Run(console, progress => fit(progress));
 
-        public void Evaluating(ReproductionRun run, string stage) => console.MarkupLineInterpolated($"      evaluating: {stage}");
+        // the last quarter of the current stage's inputs announced, so that a long stage prints at most three lines more
+        private int announcedQuarter;
+
+        public void Evaluating(ReproductionRun run, string stage)
+        {
+            announcedQuarter = 0;
+            console.MarkupLineInterpolated($"      evaluating: {stage}");
+        }
+
+        public void EvaluationProgress(ReproductionRun run, string stage, int done, int total)
+        {
+            var quarter = total == 0 ? 0 : (int)(4L * done / total);
+            if (quarter > announcedQuarter && done < total)
+            {
+                announcedQuarter = quarter;
+                console.MarkupLineInterpolated($"      evaluating: {stage}, {done:N0} of {total:N0} inputs");
+            }
+        }
 
         public int Skipped { get; private set; }
 

@@ -25,6 +25,11 @@ public interface IReproductionObserver
     /// <summary>A run has its measurements; <paramref name="reused"/> when they were found from an earlier invocation.</summary>
     void RunFinished(ReproductionRunResult result, int index, int count, bool reused);
 
+    /// <summary>The first <paramref name="done"/> of the <paramref name="total"/> inputs of an evaluation stage are measured.</summary>
+    void EvaluationProgress(ReproductionRun run, string stage, int done, int total)
+    {
+    }
+
     /// <summary>
     /// A run is left to another process: that process holds it, or holds the run it starts from. <paramref name="reason"/>
     /// says which.
@@ -262,6 +267,7 @@ public static class ReproductionRunner
             foreach (var (start, length) in Batches(samples, evaluation.BatchSize))
             {
                 cancellation.ThrowIfCancellationRequested();
+                observer?.EvaluationProgress(run, "deepfool", start, samples);
                 using var scope = TensorScope.Begin();
                 var x = images.Narrow(0, start, length);
                 var y = evaluation.DeepFoolOnPrediction ? Predictions.Of(model, x) : labels.Narrow(0, start, length);
@@ -271,6 +277,7 @@ public static class ReproductionRunner
                 parts.Add(RhoAdv.From(result, x, counted));
             }
 
+            observer?.EvaluationProgress(run, "deepfool", samples, samples);
             var combined = RhoAdv.Combine(parts);
             rho = evaluation.Rho == RhoConvention.OverAll ? combined.OverAll : combined.OverSuccessful;
             deepFoolSuccess = combined.Correct == 0 ? null : (double)combined.Successful / combined.Correct;
@@ -281,16 +288,18 @@ public static class ReproductionRunner
         {
             observer?.Evaluating(run, "fgsm");
             fgsm = AccuracyUnder(new FastGradientMethod(Norm.Linf), model, images, labels, correct,
-                Math.Min(evaluation.FgsmSamples ?? samples, samples), evaluation.BatchSize, evaluation.FgsmEpsilons, cancellation);
+                Math.Min(evaluation.FgsmSamples ?? samples, samples), evaluation.BatchSize, evaluation.FgsmEpsilons,
+                (done, total) => observer?.EvaluationProgress(run, "fgsm", done, total), cancellation);
         }
 
         var jsma = new List<double>();
         foreach (var theta in evaluation.JsmaThetas)
         {
-            observer?.Evaluating(run, string.Create(CultureInfo.InvariantCulture, $"jsma θ={theta}"));
+            var stage = string.Create(CultureInfo.InvariantCulture, $"jsma θ={theta}");
+            observer?.Evaluating(run, stage);
             var attack = new JacobianSaliencyMap(new SaliencyMapOptions { MaxDistortion = evaluation.JsmaMaxDistortion, Theta = theta });
             jsma.Add(AccuracyUnder(attack, model, images, labels, correct, Math.Min(evaluation.JsmaSamples ?? samples, samples),
-                evaluation.BatchSize, [], cancellation)[0]);
+                evaluation.BatchSize, [], (done, total) => observer?.EvaluationProgress(run, stage, done, total), cancellation)[0]);
         }
 
         return new ReproductionRunResult
@@ -312,13 +321,14 @@ public static class ReproductionRunner
     /// correctly and not broken, per ε for a fixed-ε attack, or one value for a minimum-norm attack (no ε given).
     /// </summary>
     private static List<double> AccuracyUnder(Attack attack, AttackModel model, Tensor images, Tensor labels, Tensor correct, int samples,
-        int batchSize, IReadOnlyList<double> epsilons, CancellationToken cancellation)
+        int batchSize, IReadOnlyList<double> epsilons, Action<int, int> progress, CancellationToken cancellation)
     {
         var columns = Math.Max(epsilons.Count, 1);
         var robust = new long[columns];
         foreach (var (start, length) in Batches(samples, batchSize))
         {
             cancellation.ThrowIfCancellationRequested();
+            progress(start, samples);
             using var scope = TensorScope.Begin();
             var x = images.Narrow(0, start, length);
             var y = labels.Narrow(0, start, length);
@@ -333,6 +343,7 @@ public static class ReproductionRunner
             }
         }
 
+        progress(samples, samples);
         return robust.Select(r => samples == 0 ? double.NaN : (double)r / samples).ToList();
     }
 
