@@ -92,9 +92,8 @@ public static class ReproductionRunner
             }
 
             // the plan as the directory records it now: another process may have trained or measured the run meanwhile
-            var (plan, change) = plans[index];
-            change = Recorded(plan, runDirectory) ?? change;
-            if (Reusable(plan, change, runDirectory, resultFile, reproduction.Evaluation) is { } reused)
+            var plan = plans[index];
+            if (Reusable(plan, Recorded(plan, runDirectory), runDirectory, resultFile, reproduction.Evaluation) is { } reused)
             {
                 results.Add(reused);
                 observer?.RunFinished(reused, index, count, reused: true);
@@ -155,7 +154,7 @@ public static class ReproductionRunner
     /// the same plan and evaluation (read only: nothing is recorded or deleted for them).
     /// </summary>
     private static List<ReproductionRunResult> Gathered(Reproduction reproduction,
-        List<(ReproductionRunPlan Plan, ReproductionRunPlan.Change? Change)> plans, List<ReproductionRunResult> results, string directory)
+        List<ReproductionRunPlan> plans, List<ReproductionRunResult> results, string directory)
     {
         var gathered = new List<ReproductionRunResult>();
         for (var index = 0; index < reproduction.Runs.Count; index++)
@@ -169,7 +168,7 @@ public static class ReproductionRunner
 
             var runDirectory = new RunDirectory(Path.Combine(directory, run.Id));
             var resultFile = Path.Combine(runDirectory.Path, RunResultFileName);
-            if (File.Exists(resultFile) && SameTraining(plans[index].Plan, runDirectory)
+            if (File.Exists(resultFile) && SameTraining(plans[index], runDirectory)
                 && MetricsJson.Deserialize<ReproductionRunResult>(File.ReadAllText(resultFile)) is { Evaluation: { } measured } result
                 && JsonDifferences.Between(measured, reproduction.Evaluation).Count == 0)
             {
@@ -181,21 +180,20 @@ public static class ReproductionRunner
     }
 
     /// <summary>
-    /// Every run's plan and how it relates to what its directory records (null: nothing recorded), each checked before
-    /// anything trains, so a run that cannot be reused fails the invocation at once rather than after its predecessors
-    /// have trained for hours.
+    /// Every run's plan, each checked against what its directory records before anything trains, so a run that cannot be
+    /// reused fails the invocation at once rather than after its predecessors have trained for hours.
     /// </summary>
     /// <exception cref="InvalidOperationException">A directory holds its run trained otherwise, or without a recorded plan.</exception>
-    private static List<(ReproductionRunPlan Plan, ReproductionRunPlan.Change? Change)> Plans(Reproduction reproduction, string directory)
+    private static List<ReproductionRunPlan> Plans(Reproduction reproduction, string directory)
     {
-        var plans = new List<(ReproductionRunPlan Plan, ReproductionRunPlan.Change? Change)>();
+        var plans = new List<ReproductionRunPlan>();
         foreach (var run in reproduction.Runs)
         {
             var plan = new ReproductionRunPlan
             {
                 Run = run,
                 TrainSamples = reproduction.TrainSamples,
-                StartsFrom = run.InitFrom is null ? null : plans.Single(p => p.Plan.Run.Id == run.InitFrom).Plan,
+                StartsFrom = run.InitFrom is null ? null : plans.Single(p => p.Run.Id == run.InitFrom),
             };
             var runDirectory = new RunDirectory(Path.Combine(directory, run.Id));
             var recorded = ReproductionRunPlan.Read(runDirectory.Path);
@@ -206,7 +204,13 @@ public static class ReproductionRunner
                     "unknown; choose another --out or remove it");
             }
 
-            plans.Add((plan, recorded is null ? null : plan.Against(recorded, runDirectory.Path)));
+            if (recorded is not null)
+            {
+                // throws when the directory holds the run trained otherwise
+                plan.Against(recorded, runDirectory.Path);
+            }
+
+            plans.Add(plan);
         }
 
         return plans;
