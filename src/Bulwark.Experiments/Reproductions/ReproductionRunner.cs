@@ -136,6 +136,13 @@ public static class ReproductionRunner
     private static ReproductionRunPlan.Change? Recorded(ReproductionRunPlan plan, RunDirectory runDirectory) =>
         ReproductionRunPlan.Read(runDirectory.Path) is { } recorded ? plan.Against(recorded, runDirectory.Path) : null;
 
+    /// <summary>The measurements in <paramref name="resultFile"/> when it exists and was taken with <paramref name="evaluation"/>; otherwise null.</summary>
+    private static ReproductionRunResult? MeasuredWith(string resultFile, ReproductionEvaluation evaluation) =>
+        File.Exists(resultFile) && MetricsJson.Deserialize<ReproductionRunResult>(File.ReadAllText(resultFile)) is { Evaluation: { } measured } result
+            && JsonDifferences.Between(measured, evaluation).Count == 0
+            ? result
+            : null;
+
     /// <summary>Whether the directory records <paramref name="plan"/>'s training, budget included; false when it records another.</summary>
     private static bool SameTraining(ReproductionRunPlan plan, RunDirectory runDirectory)
     {
@@ -168,9 +175,8 @@ public static class ReproductionRunner
 
             var runDirectory = new RunDirectory(Path.Combine(directory, run.Id));
             var resultFile = Path.Combine(runDirectory.Path, RunResultFileName);
-            if (File.Exists(resultFile) && SameTraining(plans[index], runDirectory)
-                && MetricsJson.Deserialize<ReproductionRunResult>(File.ReadAllText(resultFile)) is { Evaluation: { } measured } result
-                && JsonDifferences.Between(measured, reproduction.Evaluation).Count == 0)
+            if (SameTraining(plans[index], runDirectory)
+                && MeasuredWith(resultFile, reproduction.Evaluation) is { } result)
             {
                 gathered.Add(result);
             }
@@ -225,13 +231,9 @@ public static class ReproductionRunner
     private static ReproductionRunResult? Reusable(ReproductionRunPlan plan, ReproductionRunPlan.Change? change, RunDirectory runDirectory,
         string resultFile, ReproductionEvaluation evaluation)
     {
-        if (change == ReproductionRunPlan.Change.None && File.Exists(resultFile))
+        if (change == ReproductionRunPlan.Change.None && MeasuredWith(resultFile, evaluation) is { } result)
         {
-            var result = MetricsJson.Deserialize<ReproductionRunResult>(File.ReadAllText(resultFile));
-            if (result.Evaluation is { } measured && JsonDifferences.Between(measured, evaluation).Count == 0)
-            {
-                return result;
-            }
+            return result;
         }
 
         // stale measurements go before the new plan is recorded, so an interruption cannot pair them with it
