@@ -303,6 +303,48 @@ public sealed class ReproductionTests
     }
 
     [Fact]
+    public void Should_StartFromAHeldPredecessor_When_OnlyItsTrainingIsFinished()
+    {
+        // Given: 'plain' trained and measured, then its checkpoint set back to its first epoch as an interruption leaves
+        // it, its measurements gone, and held by another process
+        using var folder = new TemporaryFolder();
+        using var train = TinyRuns.Problem.Make(120, sampleSeed: 1);
+        using var test = TinyRuns.Problem.Make(40, sampleSeed: 2);
+        ReproductionRunner.Run(Tiny() with { Runs = [Tiny().Runs[0]] }, train, test, folder["r"]);
+        var plain = new RunDirectory(Path.Combine(folder["r"], "plain"));
+        var fine = new RunDirectory(Path.Combine(folder["r"], "fine"));
+        File.Delete(Path.Combine(plain.Path, ReproductionRunner.RunResultFileName));
+        var trained = plain.ReadCheckpointState().ShouldNotBeNull();
+        trained.Epoch.ShouldBe(1);
+        plain.WriteCheckpointState(trained with { Epoch = 0, Steps = trained.Steps / 2 });
+
+        // When
+        var unfinishedObserver = new SharingObserver();
+        using (plain.TryClaim().ShouldNotBeNull())
+        {
+            ReproductionRunner.Run(Tiny(), train, test, folder["r"], unfinishedObserver);
+        }
+
+        // Then: the successor waits for the rest of its predecessor's training
+        unfinishedObserver.Skipped.ShouldBe(["plain: another process holds it", "fine: it starts from 'plain', which another process holds"]);
+        fine.HasCheckpoint.ShouldBeFalse();
+
+        // And when: the checkpoint records the finished training again, while the holder measures 'plain' anew
+        plain.WriteCheckpointState(trained);
+        var finishedObserver = new SharingObserver();
+        ReproductionResult finished;
+        using (plain.TryClaim().ShouldNotBeNull())
+        {
+            finished = ReproductionRunner.Run(Tiny(), train, test, folder["r"], finishedObserver);
+        }
+
+        // Then: the successor trains from the finished weights without waiting for the measurements
+        finishedObserver.Skipped.ShouldBe(["plain: another process holds it"]);
+        finishedObserver.Trained.ShouldBe(["fine"]);
+        finished.Results.Select(r => r.Id).ShouldBe(["fine"]);
+    }
+
+    [Fact]
     public void Should_ReportEachStagesProgressBatchByBatch_When_Measuring()
     {
         // Given: 40 test inputs in batches of 16, JSMA on the first 20

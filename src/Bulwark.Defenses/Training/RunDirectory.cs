@@ -19,6 +19,8 @@ public sealed class RunDirectory
         NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
+    private static readonly JsonSerializerOptions CheckpointJson = new(MetricsJson) { WriteIndented = true };
+
     public RunDirectory(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -164,6 +166,30 @@ public sealed class RunDirectory
             {
                 tensor.Dispose();
             }
+        }
+    }
+
+    /// <summary>Writes checkpoint.json (atomic: a reader sees the old state or the new one, never a mixture).</summary>
+    public void WriteCheckpointState(CheckpointState state) =>
+        AtomicFile.WriteAllText(CheckpointStateFile, JsonSerializer.Serialize(state, CheckpointJson));
+
+    /// <summary>The state checkpoint.json records, or null when the run has no checkpoint yet.</summary>
+    /// <exception cref="InvalidDataException">checkpoint.json is empty or not a checkpoint; the message names the file.</exception>
+    public CheckpointState? ReadCheckpointState()
+    {
+        if (!HasCheckpoint)
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize<CheckpointState>(File.ReadAllText(CheckpointStateFile), CheckpointJson)
+                ?? throw new InvalidDataException($"{CheckpointStateFile}: empty checkpoint");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{CheckpointStateFile}: corrupt checkpoint ({e.Message})", e);
         }
     }
 

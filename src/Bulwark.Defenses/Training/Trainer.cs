@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using Bulwark.Data;
 using Bulwark.Defenses.Objectives;
 using Bulwark.Torch;
@@ -22,12 +20,6 @@ namespace Bulwark.Defenses.Training;
 /// </summary>
 public sealed class Trainer(TrainerOptions options, ITrainingObjective objective)
 {
-    private static readonly JsonSerializerOptions StateJson = new()
-    {
-        WriteIndented = true,
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
-
     public TrainerOptions Options { get; } = options ?? throw new ArgumentNullException(nameof(options));
 
     public ITrainingObjective Objective { get; } = objective ?? throw new ArgumentNullException(nameof(objective));
@@ -151,7 +143,7 @@ public sealed class Trainer(TrainerOptions options, ITrainingObjective objective
             ? (int)Math.Min(Options.Epochs, (maxSteps + batchCount - 1) / batchCount)
             : Options.Epochs;
         var stoppedEarly = false;
-        for (var epoch = state.Epoch + 1; epoch < Options.Epochs && !state.Finished && !(state.Steps >= Options.MaxSteps); epoch++)
+        for (var epoch = state.Epoch + 1; !Options.IsCompletedBy(state); epoch++)
         {
             cancellation.ThrowIfCancellationRequested();
             var clock = Stopwatch.StartNew();
@@ -402,23 +394,13 @@ public sealed class Trainer(TrainerOptions options, ITrainingObjective objective
 
         run.WriteMetrics(history);
         var withRng = state with { RngState = Convert.ToBase64String(Torch.Torch.GetRngState()) };
-        Torch.Serialization.AtomicFile.WriteAllText(run.CheckpointStateFile, JsonSerializer.Serialize(withRng, StateJson));
+        run.WriteCheckpointState(withRng);
     }
 
     private static CheckpointState RestoreCheckpoint(RunDirectory run, Module model, Optimizer optimizer, ReduceLROnPlateau? plateau,
         ExponentialLR? decay)
     {
-        CheckpointState state;
-        try
-        {
-            state = JsonSerializer.Deserialize<CheckpointState>(File.ReadAllText(run.CheckpointStateFile), StateJson)
-                ?? throw new InvalidDataException($"{run.CheckpointStateFile}: empty checkpoint");
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{run.CheckpointStateFile}: corrupt checkpoint ({e.Message})", e);
-        }
-
+        var state = run.ReadCheckpointState() ?? throw new InvalidDataException($"{run.CheckpointStateFile}: no checkpoint to resume");
         RunDirectory.LoadWeights(run.CheckpointWeightsFile, model);
         using (var optimizerState = OptimizerStateDict.Load(run.CheckpointOptimizerFile))
         {

@@ -82,6 +82,16 @@ public sealed record TrainerOptions
     /// <summary>Catalog name of the training data (e.g. <c>mnist</c>), recorded in config.json so that later commands find it.</summary>
     public string? Dataset { get; init; }
 
+    /// <summary>
+    /// Whether a run at <paramref name="state"/> has nothing left to train under these options: it stopped early, or has
+    /// spent its epochs or its steps.
+    /// </summary>
+    public bool IsCompletedBy(CheckpointState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        return state.Finished || state.Epoch + 1 >= Epochs || state.Steps >= MaxSteps;
+    }
+
     public override string ToString() =>
         $"{Optimizer} lr={LearningRate} batch={BatchSize} epochs={Epochs} seed={Seed}" +
         (ValidationSplit > 0 ? $" val={ValidationSplit}" : "") +

@@ -75,7 +75,8 @@ public static class ReproductionRunner
             var run = reproduction.Runs[index];
             var runDirectory = new RunDirectory(Path.Combine(directory, run.Id));
             var resultFile = Path.Combine(runDirectory.Path, RunResultFileName);
-            if (run.InitFrom is { } from && elsewhere.Contains(from))
+            // a predecessor another process holds may only be under evaluation: its finished weights are all this run needs
+            if (run.InitFrom is { } from && elsewhere.Contains(from) && !Trained(plans.Single(p => p.Run.Id == from), directory))
             {
                 elsewhere.Add(run.Id);
                 observer?.RunSkipped(run, index, count, $"it starts from '{from}', which another process holds");
@@ -135,6 +136,21 @@ public static class ReproductionRunner
     /// <summary>How <paramref name="plan"/> relates to the plan its directory records, or null when none is recorded.</summary>
     private static ReproductionRunPlan.Change? Recorded(ReproductionRunPlan plan, RunDirectory runDirectory) =>
         ReproductionRunPlan.Read(runDirectory.Path) is { } recorded ? plan.Against(recorded, runDirectory.Path) : null;
+
+    /// <summary>Whether the directory of <paramref name="plan"/>'s run holds that plan's training, finished.</summary>
+    private static bool Trained(ReproductionRunPlan plan, string directory)
+    {
+        var runDirectory = new RunDirectory(Path.Combine(directory, plan.Run.Id));
+        try
+        {
+            return SameTraining(plan, runDirectory) && File.Exists(runDirectory.BestWeightsFile)
+                && runDirectory.ReadCheckpointState() is { } state && plan.Run.Training.IsCompletedBy(state);
+        }
+        catch (InvalidDataException)
+        {
+            return false;
+        }
+    }
 
     /// <summary>The measurements in <paramref name="resultFile"/> when it exists and was taken with <paramref name="evaluation"/>; otherwise null.</summary>
     private static ReproductionRunResult? MeasuredWith(string resultFile, ReproductionEvaluation evaluation) =>
